@@ -1,0 +1,158 @@
+"""One analyzer for articles and questions alike.
+
+Text goes through the same steps whichever side it comes from: Unicode folding
+(accents, curly quotes, full-width forms), lower case, tokens, numbers written
+with separators joined (``5,760`` is ``5760``), version numbers kept whole and
+as ``major.minor``, stop words dropped (question words and chat noise too) and
+Snowball stemming. Pure and deterministic: no I/O, no global state but caches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+# Words that carry no topic: English function words, question words and the
+# noise people type in a chat ("hey", "pls", "anyone know").
+_STOP_WORDS_TEXT = """
+a about above across after again against all almost along already also although always am
+among an and another any anybody anyone anything anyway anywhere are aren around as at be
+became because become been before being below between both but by can cannot could couldn
+did didn do does doesn doing don done down during each either else enough etc even ever
+every few for from further get gets getting give given goes going got had hadn has hasn
+have haven having he her here hers herself him himself his how however i if in into is isn
+it its itself just least less like ll made make many may me might mine more most much must
+my myself neither no nor not now of off often on once one only onto or other others our
+ours ourselves out over own per perhaps please quite rather re really s said same say says
+see seem seems shall she should shouldn since so some somebody someone something somewhere
+such t than that the their theirs them themselves then there these they this those though
+through thus to too toward towards under until up upon us use used using ve very via was
+wasn way we were weren what whatever when whenever where whether which while who whom
+whose why will with within without won would wouldn yet you your yours yourself yourselves
+hey hi hello hiya yo folks guys guy everyone anybody pls plz please thx thanks thank ty
+cheers lol ok okay hmm um uh btw fyi imo tbh idk know knows tell explain wondering wonder
+curious question quick help someone somebody happened happen anything stuff thing things
+article articles post posts blog piece link links story stories saw seen remember
+mentioned actually basically literally guess somewhere
+"""
+STOP_WORDS: frozenset[str] = frozenset(_STOP_WORDS_TEXT.split())
+
+_STEMMER = snowballstemmer.stemmer("english")
+
+# A token: a number with thousands separators or decimals/version dots, or a
+# run of letters and digits. Apostrophes are handled before this runs.
+_TOKEN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|[^\W_]+")
+_APOSTROPHE_S_RE = re.compile(r"(?<=[^\W_])'s\b")
+_APOSTROPHE_RE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
+_CHAR_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u2032": "'",
+        "`": " ",
+        "\u00a0": " ",
+        "\u200b": "",
+        "\u200c": "",
+        "\u200d": "",
+        "\u2060": "",
+        "\ufeff": "",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A token of a text: its stemmed term and where its surface word lies."""
+
+    term: str
+    start: int
+    end: int
+
+
+def fold(text: str) -> str:
+    """Return ``text`` case-folded, with accents and compatibility forms removed."""
+    text = unicodedata.normalize("NFKD", text.translate(_CHAR_MAP))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.casefold()
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Return the Snowball stem of a folded word (numbers are kept as they are)."""
+    if not word.isalpha():
+        return word
+    return str(_STEMMER.stemWord(word))
+
+
+def is_stop_word(word: str) -> bool:
+    """Tell whether a folded word is a stop word (function word or chat noise)."""
+    return word in STOP_WORDS
+
+
+def _normalise_number(word: str) -> list[str]:
+    """Terms for a numeric token: separators dropped, versions also as major.minor."""
+    if "," in word:
+        return [word.replace(",", "")]
+    parts = word.split(".")
+    if len(parts) >= 3:
+        return [word, ".".join(parts[:2])]
+    return [word]
+
+
+def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(folded word, start, end)`` for every word of ``text``.
+
+    Offsets refer to the original text as long as folding keeps its length,
+    which holds for almost all text; callers that need exact offsets use
+    :func:`tokens_with_offsets`.
+    """
+    folded = fold(text)
+    folded = _APOSTROPHE_S_RE.sub("  ", folded)
+    folded = _APOSTROPHE_RE.sub(" ", folded)
+    for match in _TOKEN_RE.finditer(folded):
+        yield match.group(0), match.start(), match.end()
+
+
+def terms_of_word(word: str) -> list[str]:
+    """The index terms of one folded word: empty for stop words."""
+    if word[0].isdigit():
+        return _normalise_number(word)
+    if is_stop_word(word) or len(word) > 40:
+        return []
+    if word.isascii() and len(word) == 1 and not word.isdigit():
+        return []
+    return [stem(word)]
+
+
+def analyze(text: str) -> list[str]:
+    """Return the index terms of ``text``: the one path for documents and questions."""
+    terms: list[str] = []
+    for word, _start, _end in surface_words(text):
+        terms.extend(terms_of_word(word))
+    return terms
+
+
+def tokens_with_offsets(text: str) -> list[Token]:
+    """Tokens of ``text`` with offsets into ``text`` itself, for highlighting.
+
+    Folding can change a string's length (ligatures, some scripts); then the
+    text is folded word by word so that offsets still point into the original.
+    """
+    if len(fold(text)) == len(text):
+        return [
+            Token(term, start, end)
+            for word, start, end in surface_words(text)
+            for term in terms_of_word(word)
+        ]
+    tokens: list[Token] = []
+    for match in re.finditer(r"\S+", text):
+        for word, _s, _e in surface_words(match.group(0)):
+            for term in terms_of_word(word):
+                tokens.append(Token(term, match.start(), match.end()))
+    return tokens

@@ -1,0 +1,1 @@
+"""Discord surface: the client, cogs, embeds, views and error handling."""

@@ -1,0 +1,210 @@
+"""Questions on Discord: ``/ask``, ``@Bot question`` and ``/help``."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.answer import Answer
+from bot.discord.embeds import CONTENT_MAX, answer_embed, cut, escape
+from bot.discord.views import AnswerView, PageState
+from bot.metadata import parse_date
+from bot.search import Filters
+from bot.service import AskContext, QuestionError
+
+if TYPE_CHECKING:
+    from bot.discord.client import CorpusBot
+
+log = logging.getLogger(__name__)
+
+AUTOCOMPLETE_MAX = 25
+CHOICE_MAX = 100
+HELP_TEXT = (
+    "**Ask me about the articles in my corpus.**\n"
+    "\u2022 `/ask question:<text>`, optionally narrowed by topic, source or dates "
+    "(`since`/`until` as YYYY-MM-DD)\n"
+    "\u2022 or mention me with a question: `@{name} what is …`\n"
+    "Every answer is quoted from the corpus, with numbered sources. When the corpus "
+    "has no answer I say so and suggest the closest articles."
+)
+
+
+class AskCog(commands.Cog):
+    """``/ask``, ``/help`` and questions in mentions."""
+
+    def __init__(self, bot: CorpusBot) -> None:
+        """Attach to ``bot``."""
+        self.bot = bot
+
+    async def _answer(
+        self, question: str, filters: Filters, context: AskContext, k: int | None = None
+    ) -> Answer:
+        return await self.bot.service.ask(question, filters=filters, k=k, context=context)
+
+    def _reply(
+        self, answer: Answer, question: str, filters: Filters
+    ) -> tuple[discord.Embed, AnswerView]:
+        per_page = self.bot.settings.search.top_k
+        state = PageState(question, filters, per_page)
+        has_more = answer.answered and len(answer.results) >= per_page
+
+        async def pager(q: str, f: Filters, k: int) -> Answer:
+            context = AskContext(surface="more")
+            return await self.bot.service.ask(q, filters=f, k=min(k, 25), context=context)
+
+        return answer_embed(answer), AnswerView(answer, state, pager, has_more)
+
+    @app_commands.command(name="ask", description="Ask a question about the corpus")
+    @app_commands.describe(
+        question="What do you want to know?",
+        topic="Only articles with this topic",
+        source="Only articles from this source",
+        since="Only articles published on or after this day (YYYY-MM-DD)",
+        until="Only articles published on or before this day (YYYY-MM-DD)",
+    )
+    async def ask(
+        self,
+        interaction: discord.Interaction,
+        question: app_commands.Range[str, 1, 6000],
+        topic: app_commands.Range[str, 0, 100] | None = None,
+        source: app_commands.Range[str, 0, 100] | None = None,
+        since: app_commands.Range[str, 0, 40] | None = None,
+        until: app_commands.Range[str, 0, 40] | None = None,
+    ) -> None:
+        """Answer a question with an embed, citations and buttons."""
+        wait = self.bot.limiter.hit(interaction.user.id)
+        if wait:
+            await interaction.response.send_message(
+                f"You're asking quickly \u2014 try again in {wait:.0f} s.", ephemeral=True
+            )
+            return
+        try:
+            filters = Filters(topic or None, source or None, _day(since), _day(until))
+        except ValueError as exc:
+            await interaction.response.send_message(str(exc), ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        context = AskContext(
+            "slash", interaction.user.id, interaction.guild_id, interaction.channel_id
+        )
+        try:
+            answer = await self._answer(question, filters, context)
+        except QuestionError as exc:
+            await interaction.followup.send(str(exc), ephemeral=True)
+            return
+        embed, view = self._reply(answer, answer.query, filters)
+        await interaction.followup.send(embed=embed, view=view)
+
+    @ask.autocomplete("topic")
+    async def topic_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Topics of the corpus that contain what was typed."""
+        return _choices(self.bot.service.snapshot.facets.topics, current)
+
+    @ask.autocomplete("source")
+    async def source_choices(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Sources of the corpus that contain what was typed."""
+        return _choices(self.bot.service.snapshot.facets.sources, current)
+
+    @app_commands.command(name="help", description="What this bot does and how to ask")
+    async def help(self, interaction: discord.Interaction) -> None:
+        """Explain how to ask, privately."""
+        await interaction.response.send_message(self.help_text(), ephemeral=True)
+
+    def help_text(self) -> str:
+        """The help message, naming a few topics of the corpus."""
+        name = self.bot.user.name if self.bot.user else "bot"
+        text = HELP_TEXT.format(name=escape(name))
+        topics = self.bot.service.snapshot.facets.topics[:8] if self.bot.service.ready else ()
+        if topics:
+            text += "\nTopics include: " + ", ".join(escape(t) for t in topics) + "."
+        return cut(text, CONTENT_MAX)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer messages that mention the bot (and any message in a DM)."""
+        me = self.bot.user
+        if me is None or message.author.bot or message.author.id == me.id:
+            return
+        is_dm = message.guild is None
+        if not is_dm and not any(user.id == me.id for user in message.mentions):
+            return
+        question = strip_mentions(message.content, me.id)
+        if await self.bot.handle_owner_message(message, question):
+            return
+        if not question:
+            await self._send_reply(message, content=self.help_text())
+            return
+        wait = self.bot.limiter.hit(message.author.id)
+        if wait:
+            await self._send_reply(
+                message, content=f"You're asking quickly \u2014 try again in {wait:.0f} s."
+            )
+            return
+        context = AskContext(
+            "mention",
+            message.author.id,
+            message.guild.id if message.guild else None,
+            message.channel.id,
+        )
+        try:
+            answer = await self._answer(question, Filters(), context)
+        except QuestionError as exc:
+            await self._send_reply(message, content=str(exc))
+            return
+        embed, view = self._reply(answer, answer.query, Filters())
+        await self._send_reply(message, embed=embed, view=view)
+
+    async def _send_reply(
+        self,
+        message: discord.Message,
+        *,
+        content: str | None = None,
+        embed: discord.Embed | None = None,
+        view: discord.ui.View | None = None,
+    ) -> None:
+        try:
+            await message.reply(
+                content=cut(content, CONTENT_MAX) if content is not None else None,
+                embed=embed or discord.utils.MISSING,
+                view=view or discord.utils.MISSING,
+                allowed_mentions=discord.AllowedMentions.none(),
+                mention_author=False,
+            )
+        except discord.HTTPException:
+            log.exception("could not reply to message %s", message.id)
+
+
+_MENTION_RE = re.compile(r"<@!?(\d+)>")
+
+
+def strip_mentions(content: str, bot_id: int) -> str:
+    """The question in a message: the bot's own mentions removed, whitespace tidied."""
+    text = _MENTION_RE.sub(lambda m: "" if int(m.group(1)) == bot_id else m.group(0), content)
+    return " ".join(text.split())
+
+
+def _day(value: str | None) -> str | None:
+    if not value:
+        return None
+    parsed = parse_date(value.strip())
+    if parsed is None:
+        raise ValueError(f"\u201c{cut(escape(value), 40)}\u201d is not a date: use YYYY-MM-DD.")
+    return parsed[:10]
+
+
+def _choices(options: tuple[str, ...], current: str) -> list[app_commands.Choice[str]]:
+    wanted = current.casefold().strip()
+    found = [o for o in options if wanted in o.casefold()] if wanted else list(options)
+    return [
+        app_commands.Choice(name=cut(o, CHOICE_MAX), value=o[:CHOICE_MAX])
+        for o in found[:AUTOCOMPLETE_MAX]
+    ]

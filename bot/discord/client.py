@@ -1,0 +1,173 @@
+"""The Discord client: cogs, command sync, presence, the error handler, the corpus watcher."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord.admin_cog import AdminCog
+from bot.discord.ask_cog import AskCog
+from bot.discord.embeds import cut
+from bot.ratelimit import RateLimiter
+from bot.service import Service
+from bot.settings import Settings
+from bot.watch import CorpusWatcher
+
+log = logging.getLogger(__name__)
+
+PRESENCE_MAX = 128
+ERROR_MESSAGE = "Sorry \u2014 something went wrong while answering. The error was logged."
+# What the bot needs: read and answer in channels and threads, embed links.
+PERMISSIONS = discord.Permissions(
+    view_channel=True,
+    send_messages=True,
+    send_messages_in_threads=True,
+    embed_links=True,
+    read_message_history=True,
+)
+
+
+class CorpusBot(commands.Bot):
+    """The bot: every question goes to the shared :class:`~bot.service.Service`."""
+
+    def __init__(self, settings: Settings, service: Service, state_dir: Path) -> None:
+        """A bot for ``service``; ``state_dir`` keeps the hash of the last synced commands."""
+        intents = discord.Intents.default()
+        intents.message_content = False  # mentions and DMs carry their content anyway
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self.service = service
+        self.state_dir = state_dir
+        self.limiter = RateLimiter(
+            settings.discord.cooldown_rate, settings.discord.cooldown_seconds
+        )
+        self.watcher: CorpusWatcher | None = None
+        self.synced_on_start = False
+
+    async def setup_hook(self) -> None:
+        """Add the cogs, install the error handler, sync commands if they changed."""
+        await self.add_cog(AskCog(self))
+        await self.add_cog(AdminCog(self))
+        self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
+        self.synced_on_start = await self.sync_if_changed()
+        if self.settings.discord.watch_corpus:
+            self.watcher = CorpusWatcher(
+                self.settings.corpus_dir,
+                self.settings.discord.watch_interval_seconds,
+                self.service.reindex,
+            )
+            self.watcher.start()
+
+    async def on_message(self, message: discord.Message, /) -> None:
+        """Messages are handled by the ask cog's listener, not as prefix commands."""
+
+    def command_hash(self) -> str:
+        """A hash of the command set as Discord would receive it."""
+        payload = [command.to_dict(self.tree) for command in self.tree.get_commands()]
+        text = json.dumps(payload, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    async def sync_if_changed(self) -> bool:
+        """Sync the global commands when they differ from the last sync; True if synced."""
+        stamp = self.state_dir / "commands.sha256"
+        current = self.command_hash()
+        try:
+            if stamp.read_text().strip() == current:
+                log.info("slash commands unchanged; not syncing")
+                return False
+        except OSError:
+            pass
+        await self.sync_commands()
+        try:
+            self.state_dir.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(current)
+        except OSError as exc:
+            log.warning("cannot save the command hash to %s: %s", stamp, exc)
+        return True
+
+    async def sync_commands(self) -> int:
+        """Sync the global command set now; returns how many commands Discord holds."""
+        synced = await self.tree.sync()
+        log.info("synced %d slash commands", len(synced))
+        return len(synced)
+
+    async def handle_owner_message(self, message: discord.Message, text: str) -> bool:
+        """``@Bot sync`` from an owner re-syncs the commands; True when handled."""
+        if text.lower() != "sync" or message.author.id not in self.settings.discord.owner_ids:
+            return False
+        count = await self.sync_commands()
+        await message.reply(
+            f"Synced {count} slash commands.", allowed_mentions=discord.AllowedMentions.none()
+        )
+        return True
+
+    async def on_ready(self) -> None:
+        """Log who we are and the invite URL, and set the presence line."""
+        if self.user is None:
+            return
+        log.info("logged in as %s (%s)", self.user, self.user.id)
+        log.info("invite URL: %s", self.invite_url())
+        await self.update_presence()
+
+    def invite_url(self) -> str:
+        """The OAuth2 URL that adds the bot with the scopes and permissions it needs."""
+        app_id = self.application_id or (self.user.id if self.user else 0)
+        return discord.utils.oauth_url(
+            app_id, permissions=PERMISSIONS, scopes=("bot", "applications.commands")
+        )
+
+    def presence_text(self) -> str:
+        """``/ask me about …`` with the corpus's main topics (or sources)."""
+        topics: tuple[str, ...] = ()
+        if self.service.ready:
+            facets = self.service.snapshot.facets
+            topics = facets.topics[:3] or facets.sources[:3]
+        about = ", ".join(topics) if topics else "the articles I know"
+        return cut(f"/ask me about {about}", PRESENCE_MAX)
+
+    async def update_presence(self) -> None:
+        """Set the presence line (ignored when not connected)."""
+        try:
+            await self.change_presence(activity=discord.Game(name=self.presence_text()))
+        except (discord.HTTPException, ConnectionError, AttributeError):
+            log.debug("presence not updated", exc_info=True)
+
+    async def on_tree_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        """One handler for every slash command: a short private sentence, a full log."""
+        if isinstance(error, app_commands.CheckFailure):
+            message = "You can't use that command here."
+        else:
+            name = interaction.command.name if interaction.command else "?"
+            log.error("command /%s failed", name, exc_info=error)
+            message = ERROR_MESSAGE
+        await send_private(interaction, message)
+
+    async def close(self) -> None:
+        """Stop the watcher, then disconnect."""
+        if self.watcher is not None:
+            await self.watcher.stop()
+        await super().close()
+
+
+async def send_private(interaction: discord.Interaction, message: str) -> None:
+    """Send an ephemeral message whether or not the interaction was answered yet."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True)
+        else:
+            await interaction.response.send_message(message, ephemeral=True)
+    except (TimeoutError, discord.HTTPException):
+        log.warning("could not tell the user about an error", exc_info=True)

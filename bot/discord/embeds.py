@@ -1,0 +1,190 @@
+"""Answers as Discord embeds, within Discord's limits, with corpus text escaped.
+
+Limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits):
+title 256, description 4096, field name 256, field value 1024, footer 2048,
+25 fields, 6000 characters in all; message content 2000. Long text is cut at a
+word with an ellipsis. Pure: builds ``discord.Embed`` objects, sends nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import discord
+
+from bot.answer import Answer, Result
+from bot.corpus import Article
+from bot.metadata import RelatedLink
+from bot.render import date_of
+from bot.service import ReindexReport
+
+TITLE_MAX = 256
+DESCRIPTION_MAX = 4096
+FIELD_NAME_MAX = 256
+FIELD_VALUE_MAX = 1024
+FOOTER_MAX = 2048
+FIELDS_MAX = 25
+EMBED_TOTAL_MAX = 6000
+CONTENT_MAX = 2000
+ELLIPSIS = "\u2026"
+_SPACES = re.compile(r"\s+")
+COLOUR_ANSWER = discord.Colour.blurple()
+COLOUR_UNSURE = discord.Colour.gold()
+COLOUR_ADMIN = discord.Colour.dark_grey()
+
+
+def cut(text: str, limit: int) -> str:
+    """``text`` if it fits, else cut at the last space before ``limit`` with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    room = max(1, limit - 1)
+    head = text[:room]
+    space = head.rfind(" ")
+    if space > room // 2:
+        head = head[:space]
+    return head.rstrip() + ELLIPSIS
+
+
+def escape(text: str) -> str:
+    """Corpus or user text made inert: Markdown escaped, mentions defused, one line."""
+    text = _SPACES.sub(" ", text)
+    text = discord.utils.escape_markdown(text)
+    return discord.utils.escape_mentions(text)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is a plain http(s) link Discord will accept, else ``None``."""
+    if not url or not url.startswith(("https://", "http://")) or len(url) > 512:
+        return None
+    if any(ch.isspace() or ch in "<>()" for ch in url):
+        return None
+    return url
+
+
+def link(title: str, url: str | None, limit: int = 200) -> str:
+    """A Markdown link (or the escaped title when there is no usable URL)."""
+    label = escape(cut(title, limit)).replace("[", "(").replace("]", ")")
+    target = safe_url(url)
+    return f"[{label}]({target})" if target else label
+
+
+def citation(number: int, article: Article) -> str:
+    """``**[n]** [Title](url) — Source, date``."""
+    details = ", ".join(escape(p) for p in (article.source, date_of(article.published)) if p)
+    line = f"**[{number}]** {link(article.title, article.url)}"
+    return f"{line} \u2014 {details}" if details else line
+
+
+def _also_line(result: Result) -> str:
+    names = ", ".join(dict.fromkeys(escape(a.source or a.title) for a in result.also))
+    return f"\u2003also covered by {cut(names, 300)}"
+
+
+def _citations(results: Sequence[Result], first_number: int) -> list[str]:
+    lines: list[str] = []
+    for offset, result in enumerate(results):
+        lines.append(citation(first_number + offset, result.article))
+        if result.also:
+            lines.append(_also_line(result))
+    return lines
+
+
+def _related_value(links: Sequence[RelatedLink]) -> str:
+    lines = []
+    for item in links:
+        source = f" \u2014 {escape(item.source)}" if item.source else ""
+        lines.append(f"\u2022 {link(item.title, item.url, 150)}{source}")
+    return cut("\n".join(lines), FIELD_VALUE_MAX)
+
+
+def _footer(answer: Answer, page: int) -> str:
+    parts = []
+    if answer.searched_for:
+        parts.append(f"Showing results for: {answer.searched_for}")
+    parts += list(answer.notes)
+    if page:
+        parts.append(f"page {page + 1}")
+    parts.append(f"{answer.took_ms:.0f} ms")
+    return cut(" \u00b7 ".join(parts), FOOTER_MAX)
+
+
+def answer_embed(answer: Answer, page: int = 0, first_number: int = 1) -> discord.Embed:
+    """The reply to a question: top article, excerpt, numbered citations, related links.
+
+    ``page`` > 0 renders further results (from "More results"), numbered from
+    ``first_number``.
+    """
+    if not answer.answered:
+        return not_found_embed(answer)
+    top = answer.results[0]
+    embed = discord.Embed(
+        title=cut(top.article.title, TITLE_MAX),
+        url=safe_url(top.article.url),
+        colour=COLOUR_ANSWER,
+    )
+    excerpt = top.excerpt.markdown(escape) if page == 0 else ""
+    citations = "\n".join(_citations(answer.results, first_number))
+    head = f"{cut(excerpt, 1500)}\n\n" if excerpt else ""
+    embed.description = cut(head + citations, DESCRIPTION_MAX)
+    if answer.related and page == 0:
+        embed.add_field(name="Related", value=_related_value(answer.related), inline=False)
+    embed.set_footer(text=_footer(answer, page))
+    return fit(embed)
+
+
+def not_found_embed(answer: Answer) -> discord.Embed:
+    """The plain "not in the corpus" reply, with the nearest matches as suggestions."""
+    lines = ["I couldn't find an answer to that in the corpus."]
+    if answer.results:
+        lines += ["", "Not sure, but these come closest:"]
+        lines += _citations(answer.results, 1)
+    else:
+        lines += ["", "Try other words, or `/help` for what I know about."]
+    embed = discord.Embed(
+        title="Not in the corpus", description=cut("\n".join(lines), DESCRIPTION_MAX)
+    )
+    embed.colour = COLOUR_UNSURE
+    embed.set_footer(text=_footer(answer, 0))
+    return fit(embed)
+
+
+def embed_size(embed: discord.Embed) -> int:
+    """Characters Discord counts toward the 6000 limit."""
+    return len(embed)
+
+
+def fit(embed: discord.Embed) -> discord.Embed:
+    """Drop trailing fields, then shorten the description, until the embed is within limits."""
+    while len(embed.fields) > FIELDS_MAX or (embed_size(embed) > EMBED_TOTAL_MAX and embed.fields):
+        embed.remove_field(len(embed.fields) - 1)
+    excess = embed_size(embed) - EMBED_TOTAL_MAX
+    if excess > 0 and embed.description:
+        embed.description = cut(embed.description, max(1, len(embed.description) - excess - 1))
+    return embed
+
+
+def report_embed(report: ReindexReport) -> discord.Embed:
+    """The reindex report for an admin."""
+    if not report.ok:
+        embed = discord.Embed(
+            title="Reindex failed \u2014 the previous index is still in use",
+            description=cut(escape(report.error or "unknown error"), DESCRIPTION_MAX),
+            colour=discord.Colour.red(),
+        )
+        return embed
+    embed = discord.Embed(title=f"Reindexed: {report.documents} documents", colour=COLOUR_ADMIN)
+    embed.description = (
+        f"added {len(report.added)} \u00b7 changed {len(report.changed)} \u00b7 "
+        f"removed {len(report.removed)} \u00b7 skipped {len(report.skipped)} \u00b7 "
+        f"{report.took_ms / 1000:.2f} s \u00b7 index `{report.version}`"
+    )
+    for name, items in (("Added", report.added), ("Changed", report.changed)):
+        if items:
+            embed.add_field(name=name, value=cut(escape(", ".join(items)), FIELD_VALUE_MAX))
+    if report.removed:
+        embed.add_field(name="Removed", value=cut(escape(", ".join(report.removed)), 1024))
+    if report.skipped:
+        lines = [f"\u2022 {escape(s.path)}: {escape(s.reason)}" for s in report.skipped]
+        embed.add_field(name="Skipped", value=cut("\n".join(lines), FIELD_VALUE_MAX), inline=False)
+    return fit(embed)

@@ -1,0 +1,60 @@
+"""``python -m bot run``: start the Discord bot with the shared service and query log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+import discord
+
+from bot.discord.client import CorpusBot
+from bot.querylog import QueryLog
+from bot.service import Service
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TOKEN_ENV = "DISCORD_TOKEN"
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(f"error: {message}\n")
+
+
+async def run_bot(settings: Settings) -> int:
+    """Run until stopped (SIGTERM or SIGINT); returns the exit code."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        _say(f"{TOKEN_ENV} is not set: put the bot token from the Discord developer portal in it")
+        return 2
+    querylog = QueryLog(settings.db_path, settings.db.busy_timeout_ms)
+    await querylog.open()
+    service = Service(settings, sink=querylog)
+    try:
+        await service.start()
+        bot = CorpusBot(settings, service, settings.db_path.parent)
+        _stop_on_signals(bot)
+        async with bot:
+            await bot.start(token)
+    except discord.LoginFailure:
+        _say(f"Discord rejected the token in {TOKEN_ENV}: check it in the developer portal")
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        _say("Discord refused the gateway intents this bot asked for")
+        return 1
+    finally:
+        await querylog.close()
+    return 0
+
+
+def _stop_on_signals(bot: CorpusBot) -> None:
+    """Close the bot cleanly on SIGTERM (how platforms stop a worker) and SIGINT."""
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+        except (NotImplementedError, RuntimeError):  # not on this platform
+            log.debug("no handler for signal %s", signum)

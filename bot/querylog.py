@@ -1,0 +1,175 @@
+"""The query log: every question, from every surface, kept in SQLite.
+
+Recording never delays an answer: :meth:`QueryLog.record` only queues a row;
+a writer task commits rows in batches. :meth:`QueryLog.close` writes whatever
+is queued. If the database cannot be written, answers still go out, the
+failure is logged once with its cause, and the rows lost are counted (and
+saved in the ``losses`` table as soon as the database is writable again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.answer import Answer
+from bot.migrations import migrate
+from bot.privacy import UserKeys
+from bot.service import AskContext
+
+log = logging.getLogger(__name__)
+
+INSERT_QUERY = """
+INSERT INTO queries (asked_at, surface, guild_id, channel_id, user_key, question, answered,
+                     results, latency_ms, index_version)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+"""
+INSERT_LOSS = "INSERT INTO losses (noted_at, rows, reason) VALUES (?, ?, ?)"
+
+BATCH_ROWS = 256
+BATCH_SECONDS = 0.25
+RETRIES = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One queued query-log row."""
+
+    values: tuple[Any, ...]
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with seconds precision."""
+    return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+
+
+def row_for(answer: Answer, context: AskContext, user_key: str | None) -> Row:
+    """The row recorded for one answered question."""
+    results = [
+        {"id": r.article.id, "score": round(r.score, 3), "coverage": round(r.coverage, 3)}
+        for r in answer.results
+    ]
+    return Row(
+        (
+            utc_now(),
+            context.surface,
+            context.guild_id,
+            context.channel_id,
+            user_key,
+            answer.query,
+            int(answer.answered),
+            json.dumps(results),
+            round(answer.took_ms, 3),
+            answer.index_version,
+        )
+    )
+
+
+class QueryLog:
+    """An append-only, batched SQLite log of questions and answers."""
+
+    def __init__(
+        self, path: Path, busy_timeout_ms: int = 5000, keys: UserKeys | None = None
+    ) -> None:
+        """Prepare a log at ``path``; nothing is opened until :meth:`open`."""
+        self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
+        self.keys = keys or UserKeys.for_database(path)
+        self._queue: list[Row] = []
+        self._wake = asyncio.Event()
+        self._writer: asyncio.Task[None] | None = None
+        self._closing = False
+        self._failing: str | None = None
+        self.lost = 0
+        self._unsaved_losses: list[tuple[int, str]] = []
+        self.written = 0
+
+    async def open(self) -> None:
+        """Create or upgrade the database and start the writer (a failure is logged, not raised)."""
+        try:
+            async with self._connect() as db:
+                await migrate(db)
+        except (sqlite3.Error, OSError) as exc:
+            self._note_failure(exc)
+        self._writer = asyncio.create_task(self._write_loop(), name="querylog-writer")
+
+    def _connect(self) -> aiosqlite.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return aiosqlite.connect(self.path, timeout=self.busy_timeout_ms / 1000)
+
+    def record(self, answer: Answer, context: AskContext) -> None:
+        """Queue one question; returns at once."""
+        self._queue.append(row_for(answer, context, self.keys.key_for(context.user_id)))
+        if len(self._queue) >= BATCH_ROWS:
+            self._wake.set()
+
+    @property
+    def pending(self) -> int:
+        """Rows queued and not yet written."""
+        return len(self._queue)
+
+    async def _write_loop(self) -> None:
+        while not self._closing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), BATCH_SECONDS)
+            self._wake.clear()
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Write every queued row now, in one transaction."""
+        if not self._queue and not self._unsaved_losses:
+            return
+        batch, self._queue = self._queue, []
+        for attempt in range(RETRIES):
+            try:
+                await self._write(batch)
+            except (sqlite3.Error, OSError) as exc:
+                if attempt + 1 < RETRIES and "locked" in str(exc):
+                    await asyncio.sleep(0.2 * (attempt + 1))
+                    continue
+                self._note_failure(exc)
+                self.lost += len(batch)
+                self._unsaved_losses.append((len(batch), str(exc)))
+                return
+            else:
+                self.written += len(batch)
+                if self._failing:
+                    log.warning("query log writable again after: %s", self._failing)
+                    self._failing = None
+                return
+
+    async def _write(self, batch: list[Row]) -> None:
+        async with self._connect() as db:
+            await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            await db.executemany(INSERT_QUERY, [row.values for row in batch])
+            if self._unsaved_losses:
+                now = utc_now()
+                await db.executemany(
+                    INSERT_LOSS, [(now, rows, reason) for rows, reason in self._unsaved_losses]
+                )
+            await db.commit()
+        self._unsaved_losses = []
+
+    def _note_failure(self, exc: BaseException) -> None:
+        cause = f"{type(exc).__name__}: {exc}"
+        if self._failing != cause:
+            log.error("query log %s cannot be written (%s); answers continue", self.path, cause)
+            self._failing = cause
+
+    async def close(self) -> None:
+        """Stop the writer and write everything still queued."""
+        self._closing = True
+        self._wake.set()
+        if self._writer is not None:
+            await self._writer
+            self._writer = None
+        await self.flush()

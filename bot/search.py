@@ -1,0 +1,329 @@
+"""BM25 search over weighted article fields, with filters and near-duplicate grouping.
+
+An :class:`Index` is an immutable snapshot: built once from a list of
+articles (off the event loop), then only read. Each field (title, excerpt,
+body, meta, related headlines) has its own rank-bm25 model; an article's score
+is the weighted sum of its field scores. Pure and synchronous.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+from bot import lexicon
+from bot.analysis import surface_words, terms_of_word
+from bot.corpus import Article
+from bot.typo import Speller
+
+FIELDS: tuple[str, ...] = ("title", "excerpt", "body", "meta", "related")
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """Field weights (how many times a field's words count) and BM25 parameters.
+
+    Fields are merged into one weighted document before scoring (the BM25F
+    approximation): a word in the title counts ``title`` times, and length
+    normalisation sees the weighted length. This ranks better than adding up
+    separate per-field scores, which counts a word once per field it is in.
+    """
+
+    title: int = 3
+    excerpt: int = 2
+    body: int = 1
+    meta: int = 1
+    related: int = 1
+    k1: float = 1.5
+    b: float = 0.75
+
+    def of(self, name: str) -> int:
+        """The weight of field ``name``."""
+        return int(getattr(self, name))
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Restrictions on which articles may answer: topic, source, date range (ISO dates)."""
+
+    topic: str | None = None
+    source: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    def active(self) -> bool:
+        """Whether any filter is set."""
+        return any((self.topic, self.source, self.since, self.until))
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """An analysed question: its distinct terms and the typo corrections made."""
+
+    text: str
+    terms: tuple[str, ...]
+    corrections: tuple[tuple[str, str], ...] = ()
+    unknown: tuple[tuple[str, float], ...] = ()  # terms no article holds, with their rarity
+
+    @property
+    def unknown_terms(self) -> frozenset[str]:
+        """The terms of the question that no article holds."""
+        return frozenset(term for term, _rarity in self.unknown)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked article (the best of its group) with near-duplicates from other sources."""
+
+    doc: int
+    score: float
+    coverage: float
+    duplicates: tuple[int, ...] = ()
+
+
+def field_texts(article: Article) -> dict[str, str]:
+    """The text of each indexed field of an article."""
+    meta = " ".join((*article.topics, article.source or "", *article.authors))
+    return {
+        "title": article.title,
+        "excerpt": article.excerpt or "",
+        "body": f"{article.body}\n{article.code}" if article.code else article.body,
+        "meta": meta,
+        "related": " ".join(f"{link.title} {link.excerpt or ''}" for link in article.related),
+    }
+
+
+def analyze_with_words(text: str, words: set[str]) -> list[str]:
+    """Index terms of ``text``; its alphabetic content words are added to ``words``."""
+    terms: list[str] = []
+    for word, _start, _end in surface_words(text):
+        found = terms_of_word(word)
+        if found:
+            terms.extend(found)
+            if word.isalpha():
+                words.add(word)
+    return terms
+
+
+class Index:
+    """An immutable search snapshot over a list of articles."""
+
+    def __init__(
+        self,
+        articles: Sequence[Article],
+        weights: Weights | None = None,
+        unknown_word_weight: float = 2.0,
+    ) -> None:
+        """Analyse every article into one weighted document and build the BM25 model.
+
+        ``unknown_word_weight`` scales, for the abstain decision, a question
+        word no article holds: a rare such word is most often the very thing
+        the corpus does not cover.
+        """
+        self.articles: tuple[Article, ...] = tuple(articles)
+        self.weights = weights or Weights()
+        self.unknown_word_weight = unknown_word_weight
+        self._ids = {article.id: n for n, article in enumerate(self.articles)}
+        word_counts: Counter[str] = Counter()
+        documents: list[list[str]] = []
+        self.title_terms: list[frozenset[str]] = []
+        self.doc_terms: list[frozenset[str]] = []
+        for article in self.articles:
+            words: set[str] = set()
+            weighted: list[str] = []
+            for name, text in field_texts(article).items():
+                terms = analyze_with_words(text, words)
+                weighted.extend(terms * self.weights.of(name))
+                if name == "title":
+                    self.title_terms.append(frozenset(terms))
+            documents.append(weighted)
+            self.doc_terms.append(frozenset(documents[-1]))
+            word_counts.update(words)
+        self.doc_freq: Counter[str] = Counter()
+        for doc_terms in self.doc_terms:
+            self.doc_freq.update(doc_terms)
+        self._model = (
+            BM25Okapi(documents, k1=self.weights.k1, b=self.weights.b) if documents else None
+        )
+        self._word_counts = word_counts
+        self._speller: Speller | None = None
+        self._speller_lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self.articles)
+
+    def position(self, article_id: str) -> int | None:
+        """The position of an article id in this index, or ``None``."""
+        return self._ids.get(article_id)
+
+    @property
+    def speller(self) -> Speller:
+        """The vocabulary's speller, built on first use (most questions never need it)."""
+        with self._speller_lock:
+            if self._speller is None:
+                self._speller = Speller(self._word_counts)
+            return self._speller
+
+    def idf(self, term: str) -> float:
+        """A positive inverse document frequency over whole articles (unknown terms: highest)."""
+        n = self.doc_freq.get(term, 0)
+        return math.log(1.0 + (len(self.articles) - n + 0.5) / (n + 0.5))
+
+    def parse(self, text: str, typo_tolerance: bool = True) -> Query:
+        """Analyse a question; unknown words are matched to their nearest vocabulary words."""
+        terms: list[str] = []
+        corrections: list[tuple[str, str]] = []
+        unknown: dict[str, float] = {}
+        for word, _start, _end in surface_words(text):
+            found = terms_of_word(word)
+            if not found or all(term in self.doc_freq for term in found):
+                terms.extend(found)
+                continue
+            suggestions: list[str] = []
+            if typo_tolerance and word.isalpha() and not lexicon.is_common_word(word):
+                suggestions = self.speller.suggest(word)
+            if suggestions:
+                corrections.append((word, suggestions[0]))
+                for suggestion in suggestions:
+                    terms.extend(terms_of_word(suggestion))
+                continue
+            terms.extend(found)
+            for term in found:
+                if term not in self.doc_freq:
+                    unknown[term] = 1.0 if not word.isalpha() else lexicon.rarity(word)
+        return Query(text, tuple(dict.fromkeys(terms)), tuple(corrections), tuple(unknown.items()))
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """The BM25 score of every article for ``terms`` (terms no article holds add nothing)."""
+        present = [term for term in terms if term in self.doc_freq]
+        if self._model is None or not present:
+            return np.zeros(len(self.articles))
+        return np.asarray(self._model.get_scores(present), dtype=float)
+
+    def term_weight(self, term: str, query: Query) -> float:
+        """How much a question term matters: its idf, or for a word no article
+        holds, the highest idf scaled by how rare the word is in English."""
+        for unknown, rarity in query.unknown:
+            if unknown == term:
+                return self.idf(term) * rarity * self.unknown_word_weight
+        return self.idf(term)
+
+    def coverage(self, doc: int, query: Query) -> float:
+        """Share of the question's weight that article ``doc`` contains (0 to 1)."""
+        weights = {term: self.term_weight(term, query) for term in query.terms}
+        total = sum(weights.values())
+        if total <= 0:
+            return 0.0
+        found = sum(w for term, w in weights.items() if term in self.doc_terms[doc])
+        return found / total
+
+    def allowed(self, filters: Filters) -> np.ndarray | None:
+        """A mask of the articles that pass ``filters``, or ``None`` when none is set."""
+        if not filters.active():
+            return None
+        return np.fromiter(
+            (passes(article, filters) for article in self.articles), bool, len(self.articles)
+        )
+
+    def search(
+        self,
+        query: Query,
+        k: int,
+        filters: Filters | None = None,
+        duplicate_similarity: float = 0.6,
+        extra: int = 0,
+    ) -> list[Hit]:
+        """The ``k + extra`` best groups of articles for ``query``, best first.
+
+        Ties are broken by article id, so equal input gives equal output.
+        """
+        if not query.terms or not self.articles:
+            return []
+        scores = self.scores(query.terms)
+        mask = self.allowed(filters or Filters())
+        if mask is not None:
+            scores = np.where(mask, scores, 0.0)
+        wanted = (k + extra) * 4 + 10
+        candidates = [int(i) for i in np.flatnonzero(scores > 0)]
+        candidates.sort(key=lambda i: (-scores[i], self.articles[i].id))
+        ranked = candidates[:wanted]
+        groups = group_duplicates(ranked, self, duplicate_similarity)
+        return [
+            Hit(lead, float(scores[lead]), self.coverage(lead, query), tuple(rest))
+            for lead, rest in groups[: k + extra]
+        ]
+
+
+def passes(article: Article, filters: Filters) -> bool:
+    """Whether an article passes the filters (case-insensitive topic and source)."""
+    if filters.topic:
+        wanted = filters.topic.casefold()
+        if not any(topic.casefold() == wanted for topic in article.topics):
+            return False
+    if filters.source and (
+        not article.source or filters.source.casefold() not in article.source.casefold()
+    ):
+        return False
+    if filters.since or filters.until:
+        if not article.published:
+            return False
+        day = article.published[:10]
+        if filters.since and day < filters.since[:10]:
+            return False
+        if filters.until and day > filters.until[:10]:
+            return False
+    return True
+
+
+def _similar(index: Index, a: int, b: int, threshold: float) -> bool:
+    first, second = index.articles[a], index.articles[b]
+    if first.url and first.url == second.url:
+        return True
+    ta, tb = index.title_terms[a], index.title_terms[b]
+    if len(ta) < 3 or len(tb) < 3:
+        return False
+    return len(ta & tb) / len(ta | tb) >= threshold
+
+
+def group_duplicates(
+    ranked: Sequence[int], index: Index, threshold: float
+) -> list[tuple[int, list[int]]]:
+    """Group near-duplicate stories (same link, or titles alike) under their best-ranked one."""
+    groups: list[tuple[int, list[int]]] = []
+    for doc in ranked:
+        for lead, rest in groups:
+            if _similar(index, lead, doc, threshold):
+                rest.append(doc)
+                break
+        else:
+            groups.append((doc, []))
+    return groups
+
+
+@dataclass(frozen=True, slots=True)
+class Facets:
+    """Distinct topics and sources of an index, most common first (for autocomplete)."""
+
+    topics: tuple[str, ...] = field(default_factory=tuple)
+    sources: tuple[str, ...] = field(default_factory=tuple)
+
+
+def facets(index: Index) -> Facets:
+    """Collect the topics and sources of an index."""
+    topics: Counter[str] = Counter()
+    sources: Counter[str] = Counter()
+    for article in index.articles:
+        topics.update(article.topics)
+        if article.source:
+            sources[article.source] += 1
+    return Facets(_by_count(topics), _by_count(sources))
+
+
+def _by_count(counts: Counter[str]) -> tuple[str, ...]:
+    return tuple(name for name, _n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))

@@ -1,0 +1,280 @@
+"""The one service every surface calls: holds the index snapshot, answers, reindexes, logs.
+
+The snapshot is immutable and replaced whole: a question is answered from the
+snapshot it started with, a reindex builds a new one off the event loop and
+swaps it in only on success, and concurrent reindex requests share one build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from bot import lexicon
+from bot.answer import Answer, AnswerOptions, build_answer
+from bot.corpus import Article, LoadOptions, Skipped, load_corpus
+from bot.search import Facets, Filters, Index, Weights, facets
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, say); the message is for the user."""
+
+
+class CorpusError(RuntimeError):
+    """The corpus folder is missing or unreadable; the message is for the user."""
+
+
+@dataclass(frozen=True, slots=True)
+class AskContext:
+    """Who asked, and where: what the query log records besides the answer."""
+
+    surface: str = "cli"
+    user_id: int | None = None
+    guild_id: int | None = None
+    channel_id: int | None = None
+
+
+class AnswerSink(Protocol):
+    """Where answered questions are recorded (the query log)."""
+
+    def record(self, answer: Answer, context: AskContext) -> None:
+        """Queue one answered question; must not block or raise."""
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One built index and what went into it."""
+
+    index: Index
+    version: str
+    built_at: float
+    skipped: tuple[Skipped, ...]
+    fingerprints: dict[str, str]
+    facets: Facets
+    build_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class ReindexReport:
+    """What a reindex did."""
+
+    documents: int
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    skipped: tuple[Skipped, ...]
+    took_ms: float
+    version: str
+    ok: bool = True
+    error: str | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _fingerprint(article: Article) -> str:
+    digest = hashlib.blake2b(repr(article).encode("utf-8", "surrogatepass"), digest_size=12)
+    return digest.hexdigest()
+
+
+def build_snapshot(settings: Settings) -> Snapshot:
+    """Load the corpus and build an index (CPU work: call it off the event loop)."""
+    started = time.perf_counter()
+    root = settings.corpus_dir
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder not found: {root}")
+    options = LoadOptions(
+        extensions=tuple(e.lower() for e in settings.corpus.extensions),
+        max_file_bytes=settings.corpus.max_file_bytes,
+        url_template=settings.corpus.url_template,
+    )
+    report = load_corpus(root, options)
+    search = settings.search
+    weights = Weights(
+        title=search.weight_title,
+        excerpt=search.weight_excerpt,
+        body=search.weight_body,
+        meta=search.weight_meta,
+        related=search.weight_related,
+        k1=search.k1,
+        b=search.b,
+    )
+    index = Index(report.articles, weights, search.unknown_word_weight)
+    fingerprints = {article.id: _fingerprint(article) for article in report.articles}
+    version = hashlib.blake2b(
+        "".join(f"{k}:{v};" for k, v in sorted(fingerprints.items())).encode(), digest_size=6
+    ).hexdigest()
+    lexicon.warm_up()
+    return Snapshot(
+        index=index,
+        version=version,
+        built_at=time.time(),
+        skipped=tuple(report.skipped),
+        fingerprints=fingerprints,
+        facets=facets(index),
+        build_ms=(time.perf_counter() - started) * 1000,
+    )
+
+
+def _diff(old: Snapshot | None, new: Snapshot) -> tuple[tuple[str, ...], ...]:
+    before = old.fingerprints if old else {}
+    after = new.fingerprints
+    added = tuple(sorted(set(after) - set(before)))
+    removed = tuple(sorted(set(before) - set(after)))
+    changed = tuple(sorted(k for k in set(after) & set(before) if after[k] != before[k]))
+    return added, changed, removed
+
+
+class Service:
+    """Answers questions from the current snapshot and rebuilds it on request."""
+
+    def __init__(self, settings: Settings, sink: AnswerSink | None = None) -> None:
+        """Create a service; call :meth:`start` (or :meth:`reindex`) before asking."""
+        self.settings = settings
+        self.sink = sink
+        self._snapshot: Snapshot | None = None
+        self._building: asyncio.Task[ReindexReport] | None = None
+
+    @property
+    def snapshot(self) -> Snapshot:
+        """The current snapshot; raises :class:`CorpusError` before the first build."""
+        if self._snapshot is None:
+            raise CorpusError("the index is not built yet")
+        return self._snapshot
+
+    @property
+    def ready(self) -> bool:
+        """Whether an index is loaded."""
+        return self._snapshot is not None
+
+    async def start(self) -> ReindexReport:
+        """Build the first index; raises :class:`CorpusError` if it cannot."""
+        report = await self.reindex()
+        if not report.ok:
+            raise CorpusError(report.error or "the corpus could not be indexed")
+        return report
+
+    async def reindex(self) -> ReindexReport:
+        """Rebuild the index off the event loop and swap it in on success.
+
+        Requests made while a build runs share that build's report. A failed
+        build keeps the old snapshot and reports why.
+        """
+        if self._building is None or self._building.done():
+            self._building = asyncio.create_task(self._rebuild())
+        return await asyncio.shield(self._building)
+
+    async def _rebuild(self) -> ReindexReport:
+        started = time.perf_counter()
+        old = self._snapshot
+        try:
+            new = await asyncio.to_thread(build_snapshot, self.settings)
+        except CorpusError as exc:
+            return self._failed(str(exc), started)
+        except (OSError, ValueError, MemoryError) as exc:
+            log.exception("reindex failed")
+            return self._failed(f"reindex failed: {exc}", started)
+        self._snapshot = new
+        added, changed, removed = _diff(old, new)
+        log.info(
+            "index %s built: %d documents, %d skipped",
+            new.version,
+            len(new.index),
+            len(new.skipped),
+        )
+        return ReindexReport(
+            documents=len(new.index),
+            added=added,
+            changed=changed,
+            removed=removed,
+            skipped=new.skipped,
+            took_ms=(time.perf_counter() - started) * 1000,
+            version=new.version,
+        )
+
+    def _failed(self, message: str, started: float) -> ReindexReport:
+        old = self._snapshot
+        return ReindexReport(
+            documents=len(old.index) if old else 0,
+            added=(),
+            changed=(),
+            removed=(),
+            skipped=old.skipped if old else (),
+            took_ms=(time.perf_counter() - started) * 1000,
+            version=old.version if old else "",
+            ok=False,
+            error=message,
+        )
+
+    def prepare_question(self, question: str) -> tuple[str, tuple[str, ...]]:
+        """Clean a question; raises :class:`QuestionError` when nothing is left to ask."""
+        cleaned = " ".join(question.replace("\x00", " ").split())
+        if not cleaned:
+            raise QuestionError("the question is empty: ask something about the corpus")
+        limit = self.settings.search.max_question_chars
+        if len(cleaned) > limit:
+            cut = cleaned[:limit].rsplit(" ", 1)[0] or cleaned[:limit]
+            note = f"Your question was cut to its first {len(cut):,} characters."
+            return cut, (note,)
+        return cleaned, ()
+
+    def answer_now(self, question: str, snapshot: Snapshot, filters: Filters, k: int) -> Answer:
+        """Answer synchronously from ``snapshot`` (CPU work: run off the event loop)."""
+        started = time.perf_counter()
+        text, notes = self.prepare_question(question)
+        search = self.settings.search
+        options = AnswerOptions(
+            min_coverage=search.min_coverage,
+            max_excerpt_chars=self.settings.answer.max_excerpt_chars,
+            max_sentences=self.settings.answer.max_sentences,
+            related_count=self.settings.answer.related_count,
+        )
+        index = snapshot.index
+        query = index.parse(text, search.typo_tolerance)
+        hits = index.search(
+            query, k, filters, search.duplicate_similarity, extra=options.related_count
+        )
+        answer = build_answer(index, query, hits, k, options, filters, notes)
+        took = (time.perf_counter() - started) * 1000
+        return replace(answer, took_ms=round(took, 2), index_version=snapshot.version)
+
+    async def ask(
+        self,
+        question: str,
+        *,
+        filters: Filters | None = None,
+        k: int | None = None,
+        context: AskContext | None = None,
+    ) -> Answer:
+        """Answer a question from the current snapshot and record it in the query log."""
+        snapshot = self.snapshot
+        self.prepare_question(question)  # fail fast, on the loop, for empty questions
+        answer = await asyncio.to_thread(
+            self.answer_now,
+            question,
+            snapshot,
+            filters or Filters(),
+            k or self.settings.search.top_k,
+        )
+        self._record(answer, context or AskContext())
+        return answer
+
+    def _record(self, answer: Answer, context: AskContext) -> None:
+        if self.sink is None:
+            return
+        try:
+            self.sink.record(answer, context)
+        except Exception:  # the log must never cost an answer
+            log.exception("could not queue the query log entry")
+
+    def articles(self, ids: Sequence[str]) -> list[Article]:
+        """The current snapshot's articles with these ids, in that order (unknown ids left out)."""
+        index = self.snapshot.index
+        found = [index.position(article_id) for article_id in ids]
+        return [index.articles[n] for n in found if n is not None]

@@ -1,0 +1,248 @@
+"""Settings: built-in defaults, ``config/default.toml``, a local file, the environment.
+
+Each later layer overrides the earlier ones; the whole is validated once at
+start-up and a mistake is reported as one clear sentence. Every setting
+``section.key`` can be set from the environment as ``BOT_SECTION_KEY``
+(``corpus.dir`` is ``BOT_CORPUS_DIR``, ``db.path`` is ``BOT_DB_PATH``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.toml"
+
+
+class SettingsError(ValueError):
+    """A setting is missing, of the wrong type or out of range; the message says which."""
+
+
+@dataclass(frozen=True)
+class CorpusSettings:
+    """Where the corpus lives and how files are read."""
+
+    dir: str = "seeds"
+    url_template: str = ""
+    extensions: tuple[str, ...] = (".md", ".markdown", ".mdx", ".txt")
+    max_file_bytes: int = 5_000_000
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Ranking: field weights, BM25 parameters, typo tolerance, grouping, abstaining."""
+
+    top_k: int = 3
+    weight_title: int = 3
+    weight_excerpt: int = 2
+    weight_body: int = 1
+    weight_meta: int = 1
+    weight_related: int = 1
+    k1: float = 1.5
+    b: float = 0.75
+    typo_tolerance: bool = True
+    min_coverage: float = 0.35
+    unknown_word_weight: float = 2.0
+    duplicate_similarity: float = 0.6
+    engine: str = "auto"
+    max_question_chars: int = 1000
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How answers are cut and what comes with them."""
+
+    max_excerpt_chars: int = 400
+    max_sentences: int = 3
+    related_count: int = 3
+
+
+@dataclass(frozen=True)
+class DbSettings:
+    """The SQLite query log."""
+
+    path: str = "data/corpus-bot.sqlite3"
+    busy_timeout_ms: int = 5000
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    """The Discord bot."""
+
+    owner_ids: tuple[int, ...] = ()
+    cooldown_seconds: float = 5.0
+    cooldown_rate: int = 3
+    watch_corpus: bool = False
+    watch_interval_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings, validated."""
+
+    corpus: CorpusSettings = field(default_factory=CorpusSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+    db: DbSettings = field(default_factory=DbSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+
+    @property
+    def corpus_dir(self) -> Path:
+        """The corpus folder as a path."""
+        return Path(self.corpus.dir)
+
+    @property
+    def db_path(self) -> Path:
+        """The query log file as a path."""
+        return Path(self.db.path)
+
+
+_RANGES: dict[str, tuple[float, float]] = {
+    "corpus.max_file_bytes": (1, 2**40),
+    "search.top_k": (1, 25),
+    "search.weight_title": (0, 10),
+    "search.weight_excerpt": (0, 10),
+    "search.weight_body": (0, 10),
+    "search.weight_meta": (0, 10),
+    "search.weight_related": (0, 10),
+    "search.k1": (0.0, 10.0),
+    "search.b": (0.0, 1.0),
+    "search.min_coverage": (0.0, 1.0),
+    "search.max_question_chars": (20, 6000),
+    "search.unknown_word_weight": (0.0, 10.0),
+    "search.duplicate_similarity": (0.0, 1.0),
+    "answer.max_excerpt_chars": (80, 4000),
+    "answer.max_sentences": (1, 10),
+    "answer.related_count": (0, 10),
+    "db.busy_timeout_ms": (0, 600_000),
+    "discord.cooldown_seconds": (0.0, 3600.0),
+    "discord.cooldown_rate": (1, 1000),
+    "discord.watch_interval_seconds": (1.0, 86_400.0),
+}
+_CHOICES: dict[str, tuple[str, ...]] = {"search.engine": ("auto", "bm25", "sparse")}
+_PATH_KEYS = ("corpus.dir", "db.path")
+
+
+def _coerce(name: str, value: Any, default: Any) -> Any:
+    """Convert ``value`` (from TOML or an environment string) to the type of ``default``."""
+    from_env = isinstance(value, str) and not isinstance(default, str)
+    try:
+        if isinstance(default, bool):
+            if from_env:
+                lowered = value.strip().lower()
+                if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                    raise ValueError
+                return lowered in ("1", "true", "yes", "on")
+            if not isinstance(value, bool):
+                raise ValueError
+            return value
+        if isinstance(default, int | float):
+            if isinstance(value, bool):
+                raise ValueError
+            number = type(default)(value.strip() if from_env else value)
+            return number
+        if isinstance(default, tuple):
+            items = [p.strip() for p in value.split(",") if p.strip()] if from_env else value
+            if not isinstance(items, list | tuple):
+                raise ValueError
+            if name == "discord.owner_ids":
+                return tuple(int(item) for item in items)
+            return tuple(str(item) for item in items)
+        if not isinstance(value, str):
+            raise ValueError
+        return value
+    except (TypeError, ValueError):
+        expected = type(default).__name__ if not isinstance(default, tuple) else "list"
+        raise SettingsError(f"setting {name} must be a {expected}, got {value!r}") from None
+
+
+def _check_range(name: str, value: Any) -> None:
+    if name in _RANGES:
+        low, high = _RANGES[name]
+        if not low <= value <= high:
+            raise SettingsError(f"setting {name} must be between {low:g} and {high:g}, got {value}")
+    if name in _CHOICES and value not in _CHOICES[name]:
+        choices = ", ".join(_CHOICES[name])
+        raise SettingsError(f"setting {name} must be one of {choices}, got {value!r}")
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Read a settings file, or raise :class:`SettingsError` saying what is wrong."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise SettingsError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _merge_file(values: dict[str, dict[str, Any]], data: dict[str, Any], origin: Path) -> None:
+    """Fold one TOML document into ``values``; relative paths resolve against ``base``."""
+    base = origin.parent.parent if origin == DEFAULT_CONFIG else origin.parent
+    for section, entries in data.items():
+        if section not in values or not isinstance(entries, dict):
+            raise SettingsError(f"unknown settings section [{section}] in {origin}")
+        for key, value in entries.items():
+            if key not in values[section]:
+                raise SettingsError(f"unknown setting {section}.{key} in {origin}")
+            if f"{section}.{key}" in _PATH_KEYS and isinstance(value, str):
+                value = str(base / value) if value and not Path(value).is_absolute() else value
+            values[section][key] = value
+
+
+def _merge_env(values: dict[str, dict[str, Any]], env: Mapping[str, str]) -> None:
+    for section, entries in values.items():
+        for key in entries:
+            name = f"BOT_{section}_{key}".upper()
+            if name in env:
+                entries[key] = env[name]
+
+
+def load_settings(
+    config: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build validated settings from every layer; ``overrides`` (``"section.key"``) win.
+
+    ``config`` is the local settings file (else ``BOT_CONFIG`` when set).
+    """
+    env = os.environ if env is None else env
+    defaults = Settings()
+    values = {
+        f.name: dict(dataclasses.asdict(getattr(defaults, f.name)))
+        for f in dataclasses.fields(Settings)
+    }
+    if DEFAULT_CONFIG.is_file():
+        _merge_file(values, read_toml(DEFAULT_CONFIG), DEFAULT_CONFIG)
+    local = config or (Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None)
+    if local is not None:
+        _merge_file(values, read_toml(local), local)
+    _merge_env(values, env)
+    for dotted, value in (overrides or {}).items():
+        section, key = dotted.split(".", 1)
+        if value is not None:
+            values[section][key] = value
+    return _build(defaults, values)
+
+
+def _build(defaults: Settings, values: dict[str, dict[str, Any]]) -> Settings:
+    sections: dict[str, Any] = {}
+    for section, entries in values.items():
+        default_section = getattr(defaults, section)
+        typed: dict[str, Any] = {}
+        for key, value in entries.items():
+            name = f"{section}.{key}"
+            typed[key] = _coerce(name, value, getattr(default_section, key))
+            _check_range(name, typed[key])
+        sections[section] = type(default_section)(**typed)
+    return Settings(**sections)

@@ -1,0 +1,112 @@
+"""Summaries of the query log: counts, answer rate, top and unanswered questions, latency."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.analysis import analyze
+
+SELECT_QUERIES = """
+SELECT asked_at, surface, question, answered, latency_ms FROM queries
+WHERE asked_at >= ? ORDER BY asked_at
+"""
+SELECT_LOSSES = "SELECT COALESCE(SUM(rows), 0) FROM losses"
+SELECT_FEEDBACK = "SELECT COUNT(*), COALESCE(SUM(vote = -1), 0) FROM feedback WHERE voted_at >= ?"
+
+
+@dataclass(slots=True)
+class Stats:
+    """What the log says about a period."""
+
+    total: int = 0
+    answered: int = 0
+    by_surface: dict[str, int] = field(default_factory=dict)
+    top_questions: list[tuple[str, int]] = field(default_factory=list)
+    top_unanswered: list[tuple[str, int]] = field(default_factory=list)
+    latency_p50: float | None = None
+    latency_p95: float | None = None
+    votes: int = 0
+    downvotes: int = 0
+    lost_rows: int = 0
+    per_day: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def answer_rate(self) -> float:
+        """Share of questions answered."""
+        return self.answered / self.total if self.total else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        return {
+            "total": self.total,
+            "answered": self.answered,
+            "answer_rate": round(self.answer_rate, 4),
+            "by_surface": self.by_surface,
+            "top_questions": [{"question": q, "count": n} for q, n in self.top_questions],
+            "top_unanswered": [{"question": q, "count": n} for q, n in self.top_unanswered],
+            "latency_ms": {"p50": self.latency_p50, "p95": self.latency_p95},
+            "votes": self.votes,
+            "downvote_share": round(self.downvotes / self.votes, 4) if self.votes else None,
+            "lost_rows": self.lost_rows,
+            "per_day": [{"day": d, "answered": a, "unanswered": u} for d, a, u in self.per_day],
+        }
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """The nearest-rank percentile of ``values`` (``None`` when empty)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return round(ordered[rank - 1], 2)
+
+
+def group_similar(questions: Sequence[str], limit: int) -> list[tuple[str, int]]:
+    """Count questions, grouping those with the same analysed words; most asked first."""
+    groups: dict[tuple[str, ...], Counter[str]] = {}
+    for question in questions:
+        key = tuple(sorted(set(analyze(question)))) or (question.strip().lower(),)
+        groups.setdefault(key, Counter())[question.strip()] += 1
+    ranked = [
+        (wordings.most_common(1)[0][0], sum(wordings.values())) for wordings in groups.values()
+    ]
+    ranked.sort(key=lambda item: (-item[1], item[0]))
+    return ranked[:limit]
+
+
+def read_stats(path: Path, since: str = "", top: int = 10) -> Stats:
+    """Summarise the log at ``path`` from ``since`` (an ISO date; empty for all time)."""
+    stats = Stats()
+    if not path.exists():
+        return stats
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
+        rows = db.execute(SELECT_QUERIES, (since,)).fetchall()
+        stats.lost_rows = int(db.execute(SELECT_LOSSES).fetchone()[0])
+        try:
+            votes, down = db.execute(SELECT_FEEDBACK, (since,)).fetchone()
+            stats.votes, stats.downvotes = int(votes), int(down)
+        except sqlite3.OperationalError:  # a version-1 file has no feedback yet
+            pass
+    surfaces: Counter[str] = Counter()
+    days: dict[str, list[int]] = {}
+    latencies: list[float] = []
+    for asked_at, surface, _question, answered, latency in rows:
+        surfaces[surface] += 1
+        stats.answered += int(answered)
+        latencies.append(float(latency))
+        day = days.setdefault(asked_at[:10], [0, 0])
+        day[0 if answered else 1] += 1
+    stats.total = len(rows)
+    stats.by_surface = dict(surfaces.most_common())
+    stats.top_questions = group_similar([r[2] for r in rows], top)
+    stats.top_unanswered = group_similar([r[2] for r in rows if not r[3]], top)
+    stats.latency_p50 = percentile(latencies, 0.50)
+    stats.latency_p95 = percentile(latencies, 0.95)
+    stats.per_day = [(d, a, u) for d, (a, u) in sorted(days.items())]
+    return stats

@@ -1,0 +1,69 @@
+"""The ``stats`` verb: the query log as a readable table or JSON."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+from typing import TextIO
+
+from bot.metadata import parse_date
+from bot.settings import Settings
+from bot.stats import Stats, read_stats
+
+
+class StatsUsageError(ValueError):
+    """A bad ``stats`` option."""
+
+
+def add_stats_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of the ``stats`` verb."""
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument("--since", metavar="YYYY-MM-DD", help="only questions from this day on")
+    parser.add_argument("--top", type=int, default=10, metavar="N", help="rows in the top lists")
+
+
+def stats_text(stats: Stats) -> str:
+    """The summary for people."""
+    if stats.total == 0:
+        text = "No questions logged yet."
+        return text + (
+            f"\nRows lost (database not writable): {stats.lost_rows}" if stats.lost_rows else ""
+        )
+    lines = [
+        f"Questions: {stats.total}   answered: {stats.answered} ({stats.answer_rate:.0%})",
+        "Per surface: " + ", ".join(f"{k} {v}" for k, v in stats.by_surface.items()),
+        f"Latency: p50 {stats.latency_p50} ms, p95 {stats.latency_p95} ms",
+    ]
+    if stats.votes:
+        lines.append(
+            f"Feedback: {stats.votes} votes, {stats.downvotes / stats.votes:.0%} thumbs down"
+        )
+    if stats.lost_rows:
+        lines.append(f"Rows lost (database not writable): {stats.lost_rows}")
+    for title, rows in (
+        ("Top questions", stats.top_questions),
+        ("Top unanswered", stats.top_unanswered),
+    ):
+        if rows:
+            lines += ["", f"{title}:"]
+            lines += [f"  {count:>4}  {question[:100]}" for question, count in rows]
+    return "\n".join(lines)
+
+
+async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    """Print the query log summary."""
+    since = ""
+    if args.since:
+        parsed = parse_date(args.since)
+        if parsed is None:
+            raise StatsUsageError(f"--since must be a date like 2024-05-31, got {args.since!r}")
+        since = parsed[:10]
+    try:
+        stats = await asyncio.to_thread(read_stats, settings.db_path, since, max(1, args.top))
+    except sqlite3.Error as exc:
+        out.write(f"error: cannot read the query log {settings.db_path}: {exc}\n")
+        return 1
+    out.write((json.dumps(stats.as_dict(), indent=2) if args.json else stats_text(stats)) + "\n")
+    return 0
