@@ -46,7 +46,9 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 # A token: a number with thousands separators or decimals/version dots, or a
 # run of letters and digits. Apostrophes are handled before this runs.
-_TOKEN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|[^\W_]+")
+_TOKEN_RE = re.compile(
+    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|[^\W_]+(?:_[^\W_]+)+|[^\W_]+"
+)
 _APOSTROPHE_S_RE = re.compile(r"(?<=[^\W_])'s\b")
 _APOSTROPHE_RE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
 _CHAR_MAP = str.maketrans(
@@ -120,7 +122,14 @@ def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
 
 
 def terms_of_word(word: str) -> list[str]:
-    """The index terms of one folded word: empty for stop words."""
+    """The index terms of one folded word: empty for stop words.
+
+    A snake_case identifier gives itself and the terms of its parts, so
+    ``cfg_select`` finds the identifier first and its words too.
+    """
+    if "_" in word:
+        parts = [term for part in word.split("_") if part for term in terms_of_word(part)]
+        return [word, *parts] if len(word) <= 60 else parts
     if word[0].isdigit():
         return _normalise_number(word)
     if is_stop_word(word) or len(word) > 40:

@@ -16,7 +16,9 @@ _LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
 _REF_LINK_RE = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
 _REF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$", re.M)
 _AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+)>")
-_EMPHASIS_RE = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_EMPHASIS_RE = re.compile(r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1")
+# underscores inside words (snake_case) are not emphasis
+_UNDERSCORE_EMPHASIS_RE = re.compile(r"(?<![^\W_])(__|_)(?=\S)(.+?)(?<=\S)\1(?![^\W_])")
 _INLINE_CODE_RE = re.compile(r"`+([^`]+)`+")
 _HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
 _LIST_RE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
@@ -35,6 +37,7 @@ def clean_inline(text: str) -> str:
     text = _LINK_RE.sub(r"\1", text)
     text = _INLINE_CODE_RE.sub(r"\1", text)
     text = _EMPHASIS_RE.sub(r"\2", text)
+    text = _UNDERSCORE_EMPHASIS_RE.sub(r"\2", text)
     text = text.replace("\\", "") if "\\" in text and not text.count("\\") > 20 else text
     return _SPACE_RE.sub(" ", text.replace("\n", " ")).strip()
 

@@ -146,8 +146,11 @@ class Index:
             self.doc_terms.append(frozenset(documents[-1]))
             word_counts.update(words)
         self.doc_freq: Counter[str] = Counter()
-        for doc_terms in self.doc_terms:
+        self._postings: dict[str, list[int]] = {}
+        for position, doc_terms in enumerate(self.doc_terms):
             self.doc_freq.update(doc_terms)
+            for term in doc_terms:
+                self._postings.setdefault(term, []).append(position)
         self._model = (
             BM25Okapi(documents, k1=self.weights.k1, b=self.weights.b) if documents else None
         )
@@ -250,8 +253,14 @@ class Index:
         if mask is not None:
             scores = np.where(mask, scores, 0.0)
         wanted = (k + extra) * 4 + 10
-        candidates = [int(i) for i in np.flatnonzero(scores > 0)]
-        candidates.sort(key=lambda i: (-scores[i], self.articles[i].id))
+        # every article holding a question term competes, even where BM25's idf is 0
+        # (a term in exactly half of a tiny corpus)
+        matching: set[int] = set()
+        for term in query.terms:
+            matching.update(self._postings.get(term, ()))
+        if mask is not None:
+            matching = {doc for doc in matching if mask[doc]}
+        candidates = sorted(matching, key=lambda i: (-scores[i], self.articles[i].id))
         ranked = candidates[:wanted]
         groups = group_duplicates(ranked, self, duplicate_similarity)
         return [

@@ -83,7 +83,7 @@ async def next_seen(bot: TinyBot) -> discord.Message:
 
 
 async def test_ready_identify_and_sync(fake_discord: FakeDiscord, bot: TinyBot) -> None:
-    identify = next(op["d"] for op in fake_discord.gateway_ops if op["op"] == 2)
+    identify = (await fake_discord.wait_for_gateway_op(2))["d"]
     assert identify["intents"] & (1 << 15) == 0
     assert fake_discord.heartbeats >= 1
     assert bot.user is not None and bot.user.id == IDS.bot

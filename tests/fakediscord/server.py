@@ -212,6 +212,12 @@ class FakeDiscord:
         """Wait until the client has identified (READY sent) or resumed."""
         await self.gateway.wait_connected(timeout)
 
+    async def wait_for_gateway_op(self, op: int, *, timeout: float = DEFAULT_TIMEOUT) -> JSON:
+        """Next unconsumed payload with this opcode that the client sent (1, 2, 6, 8...)."""
+        return await self.gateway.ops.wait_for(
+            lambda payload: payload.get("op") == op, timeout=timeout, what=f"op {op}"
+        )
+
     async def dispatch(self, event: str, data: JSON, *, timeout: float = DEFAULT_TIMEOUT) -> int:
         """Send any DISPATCH event (e.g. ``GUILD_MEMBER_ADD``); returns its sequence number."""
         return await self.gateway.dispatch(event, data, timeout=timeout)

@@ -1,0 +1,91 @@
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.settings import DEFAULT_CONFIG, PROJECT_ROOT, Settings, SettingsError, load_settings
+
+
+def test_default_toml_documents_every_setting_with_the_builtin_values() -> None:
+    data = tomllib.loads(DEFAULT_CONFIG.read_text())
+    defaults = Settings()
+    for section in dataclasses.fields(Settings):
+        built_in = dataclasses.asdict(getattr(defaults, section.name))
+        assert set(data[section.name]) == set(built_in), section.name
+        for key, value in built_in.items():
+            if key in ("dir", "path"):
+                continue
+            expected = list(value) if isinstance(value, tuple) else value
+            assert data[section.name][key] == expected, f"{section.name}.{key}"
+
+
+def test_every_setting_has_a_comment() -> None:
+    lines = DEFAULT_CONFIG.read_text().splitlines()
+    for number, line in enumerate(lines):
+        if "=" in line and not line.startswith("#"):
+            assert lines[number - 1].startswith("#"), f"no comment above: {line}"
+
+
+def test_relative_paths_in_default_toml_resolve_against_the_project() -> None:
+    settings = load_settings(env={})
+    assert settings.corpus_dir == PROJECT_ROOT / "seeds"
+    assert settings.db_path == PROJECT_ROOT / "data" / "corpus-bot.sqlite3"
+
+
+def test_environment_overrides_file_and_is_typed(tmp_path: Path) -> None:
+    local = tmp_path / "local.toml"
+    local.write_text('[search]\ntop_k = 5\n[corpus]\ndir = "mine"\n')
+    env = {
+        "BOT_SEARCH_TOP_K": "7",
+        "BOT_DISCORD_OWNER_IDS": "1, 2",
+        "BOT_SEARCH_TYPO_TOLERANCE": "no",
+    }
+    settings = load_settings(local, env=env)
+    assert settings.search.top_k == 7
+    assert settings.discord.owner_ids == (1, 2)
+    assert settings.search.typo_tolerance is False
+    assert settings.corpus_dir == tmp_path / "mine"
+
+
+def test_bot_config_variable_names_the_local_file(tmp_path: Path) -> None:
+    local = tmp_path / "c.toml"
+    local.write_text("[answer]\nrelated_count = 1\n")
+    assert load_settings(env={"BOT_CONFIG": str(local)}).answer.related_count == 1
+
+
+def test_overrides_win_and_none_is_ignored() -> None:
+    settings = load_settings(env={"BOT_SEARCH_TOP_K": "4"}, overrides={"search.top_k": None})
+    assert settings.search.top_k == 4
+    assert load_settings(env={}, overrides={"search.top_k": 9}).search.top_k == 9
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[search]\ntop_k = 0\n", "search.top_k must be between 1 and 25"),
+        ("[search]\ntop_k = 'many'\n", "search.top_k must be a int"),
+        ("[search]\nengine = 'magic'\n", "search.engine must be one of"),
+        ("[nope]\nx = 1\n", "unknown settings section [nope]"),
+        ("[search]\ncolour = 1\n", "unknown setting search.colour"),
+        ("this is = = not toml", "is not valid TOML"),
+    ],
+)
+def test_bad_settings_are_one_clear_error(tmp_path: Path, content: str, message: str) -> None:
+    local = tmp_path / "bad.toml"
+    local.write_text(content)
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_settings(local, env={})
+
+
+def test_missing_config_file_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="config file not found"):
+        load_settings(tmp_path / "absent.toml", env={})
+
+
+def test_bad_environment_value_is_reported() -> None:
+    with pytest.raises(SettingsError, match="search.k1 must be a float"):
+        load_settings(env={"BOT_SEARCH_K1": "fast"})
