@@ -67,7 +67,7 @@ def test_best_passage_prefers_the_sentence_with_rarer_terms() -> None:
         url=None,
         source=None,
         published=None,
-        body="The compiler is fast and the compiler is good.\n\nLet chains were stabilized in 1.88.",
+        body="The compiler is fast and good.\n\nLet chains were stabilized in 1.88.",
     )
     idf = {"let": 3.0, "chain": 3.0, "compil": 0.5, "stabil": 2.0}.get
     excerpt = best_passage(article, ["let", "chain", "stabil", "compil"], lambda t: idf(t, 0.1))

@@ -87,5 +87,5 @@ def test_missing_config_file_is_reported(tmp_path: Path) -> None:
 
 
 def test_bad_environment_value_is_reported() -> None:
-    with pytest.raises(SettingsError, match="search.k1 must be a float"):
+    with pytest.raises(SettingsError, match=r"search\.k1 must be a float"):
         load_settings(env={"BOT_SEARCH_K1": "fast"})
