@@ -46,9 +46,7 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 # A token: a number with thousands separators or decimals/version dots, or a
 # run of letters and digits. Apostrophes are handled before this runs.
-_TOKEN_RE = re.compile(
-    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|[^\W_]+(?:_[^\W_]+)+|[^\W_]+"
-)
+_TOKEN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|[^\W_]+(?:_[^\W_]+)+|[^\W_]+")
 _APOSTROPHE_S_RE = re.compile(r"(?<=[^\W_])'s\b")
 _APOSTROPHE_RE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
 _CHAR_MAP = str.maketrans(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -165,7 +166,12 @@ class CorpusBot(commands.Bot):
 async def send_private(interaction: discord.Interaction, message: str) -> None:
     """Send an ephemeral message whether or not the interaction was answered yet."""
     try:
-        if interaction.response.is_done():
+        if interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
+            # a public "thinking…" placeholder: remove it so the error stays private
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
+            await interaction.followup.send(message, ephemeral=True)
+        elif interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True)
         else:
             await interaction.response.send_message(message, ephemeral=True)

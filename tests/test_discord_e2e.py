@@ -1,0 +1,276 @@
+"""The real bot, unmodified, against the fake Discord served on 127.0.0.1."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+import pytest_asyncio
+
+from bot.discord.client import ERROR_MESSAGE, CorpusBot
+from bot.querylog import QueryLog
+from bot.service import Service
+from bot.settings import Settings, load_settings
+from bot.stats import read_stats
+from tests.conftest import SEEDS
+from tests.fakediscord import IDS, FakeDiscord, FakeUser, WaitTimeout, running_bot
+
+pytest_plugins = ["tests.fakediscord.fixtures"]
+
+EPHEMERAL = 64
+MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
+MANAGE_GUILD_BIT = discord.Permissions(manage_guild=True).value
+NO_PERMISSIONS = str(discord.Permissions(send_messages=True).value)
+
+
+def bot_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    values = {
+        "corpus.dir": str(SEEDS),
+        "db.path": str(tmp_path / "log.sqlite3"),
+        "discord.owner_ids": (IDS.owner,),
+        "discord.cooldown_rate": 100,
+    }
+    values.update(overrides)
+    return load_settings(env={}, overrides=values)
+
+
+@pytest_asyncio.fixture
+async def corpus_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[CorpusBot]:
+    settings = bot_settings(tmp_path)
+    querylog = QueryLog(settings.db_path)
+    await querylog.open()
+    service = Service(settings, sink=querylog)
+    await service.start()
+    async with running_bot(CorpusBot(settings, service, tmp_path)) as bot:
+        yield bot
+    await querylog.close()
+
+
+def buttons(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [item for row in components for item in row["components"]]
+
+
+async def ask(fake: FakeDiscord, question: str, user: int = IDS.member, **options: str) -> Any:
+    record = await fake.send_slash_command("ask", {"question": question, **options}, user=user)
+    callback = await record.wait_callback()
+    assert callback["type"] == 5  # deferred within Discord's 3 seconds
+    return await record.wait_followup()
+
+
+async def test_login_syncs_commands_once(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
+    sync = await fake_discord.wait_for_request("PUT", rf"/applications/{IDS.application}/commands")
+    commands = {command["name"]: command for command in sync.json}
+    assert set(commands) == {"ask", "help", "reindex"}
+    assert int(commands["reindex"]["default_member_permissions"]) == MANAGE_GUILD_BIT
+    options = {o["name"]: o for o in commands["ask"]["options"]}
+    assert options["topic"]["autocomplete"] and options["source"]["autocomplete"]
+    assert options["question"]["required"] and not options["since"]["required"]
+    identify = (await fake_discord.wait_for_gateway_op(2))["d"]
+    assert identify["intents"] & (1 << 15) == 0  # no privileged message content intent
+    assert (corpus_bot.state_dir / "commands.sha256").read_text() == corpus_bot.command_hash()
+    assert "applications.commands" in corpus_bot.invite_url()
+    assert corpus_bot.presence_text() == "/ask me about AI, AI in Autos, AI Hardware"
+
+
+async def test_restart_with_the_same_commands_does_not_sync(
+    fake_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    settings = bot_settings(tmp_path)
+    for _ in range(2):
+        service = Service(settings)
+        await service.start()
+        async with running_bot(CorpusBot(settings, service, tmp_path)) as bot:
+            assert bot.user is not None
+    puts = [r for r in fake_discord.requests if r.method == "PUT" and "commands" in r.path]
+    assert len(puts) == 1
+
+
+async def test_ask_replies_with_embed_citations_and_buttons(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    reply = await ask(fake_discord, "how many GPUs does tesla use")
+    embed = reply.embeds[0]
+    assert embed["title"] == "How Tesla is using a supercomputer to train its self-driving tech"
+    assert embed["url"] == "https://www.popsci.com/technology/tesla-self-driving-supercomputer/"
+    assert "**GPUs**" in embed["description"]
+    assert "**[1]** [How Tesla is using a supercomputer" in embed["description"]
+    assert "Popular Science, 2021-06-26" in embed["description"]
+    assert embed["fields"][0]["name"] == "Related"
+    labels = [b["label"] for b in buttons(reply.components)]
+    assert labels[0] == "[1] Popular Science" and "More results" in labels
+    assert all(
+        b["url"].startswith("https://") for b in buttons(reply.components) if b["style"] == 5
+    )
+    assert reply.allowed_mentions == {"parse": []}
+
+
+async def test_more_results_pages_on(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
+    reply = await ask(fake_discord, "tesla supercomputer")
+    more = next(b for b in buttons(reply.components) if b["label"] == "More results")
+    click = await fake_discord.click_button(reply.id, more["custom_id"], user=IDS.member)
+    assert (await click.wait_callback())["type"] == 6
+    edited = await fake_discord.wait_for_edit(reply.id)
+    assert "**[4]**" in edited.embeds[0]["description"]
+    assert "**[1]**" not in edited.embeds[0]["description"]
+
+
+async def test_autocomplete_offers_corpus_topics_and_sources(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    topics = await fake_discord.autocomplete_choices(
+        "ask", {"question": "x", "topic": "ai"}, focused="topic"
+    )
+    assert [c["value"] for c in topics] == ["AI", "AI in Autos", "AI Hardware"]
+    sources = await fake_discord.autocomplete_choices(
+        "ask", {"question": "x", "source": "tech"}, focused="source"
+    )
+    assert [c["value"] for c in sources] == ["TechCrunch"]
+
+
+async def test_filters_narrow_the_answer(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
+    reply = await ask(fake_discord, "tesla supercomputer", source="TechCrunch")
+    assert reply.embeds[0]["title"].startswith("Tesla backs vision-only approach")
+    assert "**[2]**" not in reply.embeds[0]["description"]
+    bad = await fake_discord.send_slash_command(
+        "ask", {"question": "dojo", "since": "last tuesday"}, user=IDS.member
+    )
+    callback = await bad.wait_callback()
+    assert callback["type"] == 4 and callback["data"]["flags"] & EPHEMERAL
+    assert "is not a date" in callback["data"]["content"]
+
+
+async def test_no_answer_says_so(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
+    reply = await ask(fake_discord, "How do I bake sourdough?")
+    assert reply.embeds[0]["title"] == "Not in the corpus"
+    assert "couldn't find an answer" in reply.embeds[0]["description"]
+
+
+async def test_mention_in_a_channel_gets_a_threaded_reply(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    sent = await fake_discord.send_message(
+        f"<@{IDS.bot}> what did Musk say about Dojo spending? @everyone",
+        author=IDS.member,
+        channel_id=IDS.general,
+    )
+    assert sent is not None
+    reply = await fake_discord.wait_for_message(IDS.general)
+    assert reply.message_reference is not None
+    assert reply.message_reference["message_id"] == sent["id"]
+    assert reply.allowed_mentions == {"parse": [], "replied_user": False}
+    assert reply.embeds[0]["title"].startswith("Elon Musk Is Spending $1B")
+
+
+async def test_mention_in_a_thread_and_a_dm(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    await fake_discord.send_message(
+        f"<@{IDS.bot}> D1 chip", author=IDS.member, channel_id=IDS.thread
+    )
+    reply = await fake_discord.wait_for_message(IDS.thread)
+    assert "Dojo" in reply.embeds[0]["title"]
+    await fake_discord.send_message("vision-only autonomy", author=IDS.member, channel_id=IDS.dm)
+    dm_reply = await fake_discord.wait_for_message(IDS.dm)
+    assert dm_reply.embeds[0]["title"].startswith("Tesla backs vision-only")
+
+
+async def test_bare_mention_gets_help(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
+    await fake_discord.send_message(f"<@{IDS.bot}>", author=IDS.member, channel_id=IDS.general)
+    reply = await fake_discord.wait_for_message(IDS.general)
+    assert reply.content.startswith("**Ask me about the articles in my corpus.**")
+    assert "Topics include: AI" in reply.content
+
+
+async def test_other_bots_and_plain_messages_are_ignored(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    other_bot = FakeUser(1200000000000000999, "otherbot", bot=True)
+    await fake_discord.send_message(f"<@{IDS.bot}> dojo", author=other_bot, channel_id=IDS.general)
+    await fake_discord.send_message("dojo chat", author=IDS.member, channel_id=IDS.general)
+    with pytest.raises(WaitTimeout):
+        await fake_discord.wait_for_message(IDS.general, timeout=1.0)
+
+
+async def test_help_is_private(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
+    record = await fake_discord.send_slash_command("help", user=IDS.member)
+    callback = await record.wait_callback()
+    assert callback["data"]["flags"] & EPHEMERAL
+    assert "/ask question:<text>" in callback["data"]["content"]
+
+
+async def test_reindex_for_admins_only(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
+    refused = await fake_discord.send_slash_command(
+        "reindex", user=IDS.member, member_permissions=NO_PERMISSIONS
+    )
+    callback = await refused.wait_callback()
+    assert callback["data"]["flags"] & EPHEMERAL
+    assert callback["data"]["content"] == "Only server admins (Manage Server) can do that."
+    allowed = await fake_discord.send_slash_command(
+        "reindex", user=IDS.admin, member_permissions=MANAGE_GUILD
+    )
+    assert (await allowed.wait_callback())["type"] == 5
+    report = await allowed.wait_followup()
+    assert report.embeds[0]["title"] == "Reindexed: 5 documents"
+    assert (
+        "added 0 \u00b7 changed 0 \u00b7 removed 0 \u00b7 skipped 0"
+        in report.embeds[0]["description"]
+    )
+    owner = await fake_discord.send_slash_command(
+        "reindex", user=IDS.owner, member_permissions=NO_PERMISSIONS
+    )
+    assert (await owner.wait_callback())["type"] == 5
+
+
+async def test_cooldown_is_friendly(fake_discord: FakeDiscord, tmp_path: Path) -> None:
+    settings = bot_settings(
+        tmp_path, **{"discord.cooldown_rate": 1, "discord.cooldown_seconds": 60.0}
+    )
+    service = Service(settings)
+    await service.start()
+    async with running_bot(CorpusBot(settings, service, tmp_path)):
+        await ask(fake_discord, "dojo")
+        second = await fake_discord.send_slash_command("ask", {"question": "dojo"}, user=IDS.member)
+        callback = await second.wait_callback()
+        assert callback["data"]["flags"] & EPHEMERAL
+        assert callback["data"]["content"].startswith("You're asking quickly")
+
+
+async def test_errors_reach_the_user_as_one_private_sentence(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("index exploded")
+
+    corpus_bot.service.ask = broken  # type: ignore[method-assign]
+    with caplog.at_level(logging.ERROR):
+        record = await fake_discord.send_slash_command("ask", {"question": "dojo"}, user=IDS.member)
+        await record.wait_callback()
+        followup = await record.wait_followup()
+    assert followup.content == ERROR_MESSAGE and followup.flags & EPHEMERAL
+    deleted = await fake_discord.wait_for_request(
+        "DELETE", rf"/webhooks/{IDS.application}/{record.token}/messages/@original"
+    )
+    assert deleted.status in (200, 204)
+    assert any("index exploded" in (r.exc_text or "") for r in caplog.records)
+
+
+async def test_questions_survive_a_reconnect_and_are_logged(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    await fake_discord.drop_connection(code=4000)
+    await fake_discord.wait_for_resume()
+    reply = await ask(fake_discord, "D1 chip and training tile")
+    assert "Dojo" in reply.embeds[0]["title"]
+    await fake_discord.send_message(f"<@{IDS.bot}> dojo", author=IDS.member, channel_id=IDS.general)
+    await fake_discord.wait_for_message(
+        IDS.general, predicate=lambda m: m.message_reference is not None
+    )
+    querylog = corpus_bot.service.sink
+    assert isinstance(querylog, QueryLog)
+    await querylog.flush()
+    stats = read_stats(corpus_bot.settings.db_path)
+    assert stats.by_surface == {"slash": 1, "mention": 1}
