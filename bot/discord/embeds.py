@@ -50,7 +50,8 @@ def escape(text: str) -> str:
     """Corpus or user text made inert: Markdown escaped, mentions defused, one line."""
     text = _SPACES.sub(" ", text)
     text = discord.utils.escape_markdown(text)
-    return discord.utils.escape_mentions(text)
+    text = discord.utils.escape_mentions(text)
+    return text.replace("<@", "<@\u200b").replace("<#", "<#\u200b")
 
 
 def safe_url(url: str | None) -> str | None:

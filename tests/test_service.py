@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.service import CorpusError, QuestionError, Service
+from bot.settings import Settings, load_settings
+from bot.watch import CorpusWatcher, folder_signature
+from tests.conftest import SEEDS
+
+
+def corpus_copy(tmp_path: Path) -> Path:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    return corpus
+
+
+def settings_for(corpus: Path, tmp_path: Path) -> Settings:
+    return load_settings(
+        env={}, overrides={"corpus.dir": str(corpus), "db.path": str(tmp_path / "q.sqlite3")}
+    )
+
+
+async def test_reindex_reports_added_changed_removed(tmp_path: Path) -> None:
+    corpus = corpus_copy(tmp_path)
+    service = Service(settings_for(corpus, tmp_path))
+    first = await service.start()
+    assert first.documents == 5 and len(first.added) == 5
+    (corpus / "000_4a1afd5bb2ee676d.txt").unlink()
+    (corpus / "new.md").write_text("# A new article\n\nAbout gizmos.\n")
+    changed = corpus / "002_8354eec4b5b8c33a.txt"
+    changed.write_text(changed.read_text() + "\nOne more sentence about gizmos.\n")
+    report = await service.reindex()
+    assert report.ok and report.documents == 5
+    assert report.added == ("new.md",)
+    assert report.removed == ("000_4a1afd5bb2ee676d.txt",)
+    assert report.changed == ("002_8354eec4b5b8c33a.txt",)
+    assert report.version != first.version
+
+
+async def test_concurrent_reindex_requests_share_one_build(tmp_path: Path) -> None:
+    service = Service(settings_for(corpus_copy(tmp_path), tmp_path))
+    await service.start()
+    reports = await asyncio.gather(*(service.reindex() for _ in range(5)))
+    assert len({id(report) for report in reports}) == 1
+
+
+async def test_failed_reindex_keeps_the_old_index(tmp_path: Path) -> None:
+    corpus = corpus_copy(tmp_path)
+    service = Service(settings_for(corpus, tmp_path))
+    await service.start()
+    before = service.snapshot
+    shutil.rmtree(corpus)
+    report = await service.reindex()
+    assert not report.ok and "corpus folder not found" in (report.error or "")
+    assert service.snapshot is before
+    assert (await service.ask("what is dojo")).answered
+
+
+async def test_questions_during_a_reindex_use_one_consistent_index(tmp_path: Path) -> None:
+    corpus = corpus_copy(tmp_path)
+    service = Service(settings_for(corpus, tmp_path))
+    await service.start()
+    old_version = service.snapshot.version
+    (corpus / "extra.md").write_text("# Extra\n\nExtra words.\n")
+    rebuild = asyncio.create_task(service.reindex())
+    answers = await asyncio.gather(*(service.ask("dojo supercomputer") for _ in range(20)))
+    report = await rebuild
+    assert {a.index_version for a in answers} <= {old_version, report.version}
+    assert all(a.answered for a in answers)
+    assert service.snapshot.version == report.version
+
+
+async def test_start_fails_clearly_without_a_corpus(tmp_path: Path) -> None:
+    service = Service(settings_for(tmp_path / "missing", tmp_path))
+    with pytest.raises(CorpusError, match="corpus folder not found"):
+        await service.start()
+    with pytest.raises(CorpusError):
+        await service.ask("anything")
+
+
+async def test_empty_and_overlong_questions(settings: Settings) -> None:
+    service = Service(settings)
+    await service.start()
+    for empty in ("", "   ", "\x00\n\t"):
+        with pytest.raises(QuestionError):
+            await service.ask(empty)
+    long_question = "dojo " * 2000
+    answer = await service.ask(long_question)
+    assert answer.notes and "cut to its first" in answer.notes[0]
+    assert len(answer.query) <= settings.search.max_question_chars
+
+
+async def test_watcher_reindexes_after_a_change(tmp_path: Path) -> None:
+    corpus = corpus_copy(tmp_path)
+    calls: list[int] = []
+    changed = asyncio.Event()
+
+    async def reindex() -> None:
+        calls.append(1)
+        changed.set()
+
+    watcher = CorpusWatcher(corpus, 0.05, reindex)
+    watcher.start()
+    await asyncio.sleep(0.15)
+    assert calls == []
+    (corpus / "fresh.md").write_text("# Fresh\n")
+    await asyncio.wait_for(changed.wait(), 5)
+    await watcher.stop()
+    assert calls == [1]
+
+
+def test_folder_signature_ignores_hidden_files(tmp_path: Path) -> None:
+    corpus = corpus_copy(tmp_path)
+    before = folder_signature(corpus)
+    (corpus / ".hidden.md").write_text("x")
+    (corpus / ".git").mkdir()
+    (corpus / ".git" / "HEAD").write_text("x")
+    assert folder_signature(corpus) == before
