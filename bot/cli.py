@@ -239,9 +239,9 @@ async def _run_verb(args: argparse.Namespace, settings: Settings, out: TextIO) -
         from bot.stats_cli import cmd_stats
 
         return await cmd_stats(args, settings, out)
-    from bot.querylog import QueryLog
+    from bot.querylog import open_log_from
 
-    querylog = QueryLog(settings.db_path, settings.db.busy_timeout_ms)
+    querylog = open_log_from(settings)
     await querylog.open()
     # evaluation questions are not people's questions: they stay out of the log
     service = Service(settings, sink=None if args.verb == "eval" else querylog)

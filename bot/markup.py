@@ -8,19 +8,26 @@ import re
 _TAG_RE = re.compile(r"<(?:[a-zA-Z][^<>]*|/[a-zA-Z][^<>]*)>")
 _COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
 _SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+# Fences may be indented at any depth (inside list items); the closing fence is
+# made of the same character, at least as long, at any indentation.
 _FENCE_RE = re.compile(
-    r"^(\s{0,3})(`{3,}|~{3,})[^\n]*\n(.*?)(?:^\1?\2[`~]*[ \t]*$|\Z)", re.M | re.S
+    r"^[ \t]*(?P<fence>(?P<char>[`~])(?P=char){2,})[^\n]*\n(?P<code>.*?)"
+    r"(?:^[ \t]*(?P=fence)(?P=char)*[ \t]*$|\Z)",
+    re.M | re.S,
 )
 _IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
-_REF_LINK_RE = re.compile(r"\[([^\]]+)\]\[[^\]]*\]")
+# [text][ref] and ![alt][ref]; not indexing such as matrix[i][j]
+_REF_LINK_RE = re.compile(r"(?<![\w\]])!?\[([^\]]+)\]\[[^\]]*\]")
 _REF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$", re.M)
 _AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+)>")
 _EMPHASIS_RE = re.compile(r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1")
 # underscores inside words (snake_case) are not emphasis
 _UNDERSCORE_EMPHASIS_RE = re.compile(r"(?<![^\W_])(__|_)(?=\S)(.+?)(?<=\S)\1(?![^\W_])")
 _INLINE_CODE_RE = re.compile(r"`+([^`]+)`+")
-_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)\s*#*\s*$")
+# A closing run of #'s counts only after whitespace: "## Learn C#" keeps its "#".
+_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)(?:(?<=\s)#+)?\s*$")
+_SETEXT_RE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
 _LIST_RE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _QUOTE_RE = re.compile(r"^\s*(?:>\s?)+")
 _RULE_RE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
@@ -35,6 +42,7 @@ def clean_inline(text: str) -> str:
     text = html.unescape(html.unescape(text))
     text = _IMAGE_RE.sub(r"\1", text)
     text = _LINK_RE.sub(r"\1", text)
+    text = _REF_LINK_RE.sub(r"\1", text)
     text = _INLINE_CODE_RE.sub(r"\1", text)
     text = _EMPHASIS_RE.sub(r"\2", text)
     text = _UNDERSCORE_EMPHASIS_RE.sub(r"\2", text)
@@ -49,7 +57,7 @@ def _block_kind(line: str) -> tuple[str, str]:
     line = _QUOTE_RE.sub("", line)
     heading = _HEADING_RE.match(line)
     if heading:
-        return "heading", heading.group(1)
+        return "heading", heading.group(1).rstrip()
     if _LIST_RE.match(line):
         return "item", _LIST_RE.sub("", line)
     if line.lstrip().startswith("|"):
@@ -57,31 +65,57 @@ def _block_kind(line: str) -> tuple[str, str]:
     return "text", line
 
 
+def _as_heading(text: str) -> str:
+    """A heading as a paragraph of its own, ending like a sentence introducing what follows."""
+    return text if text.endswith(_SENTENCE_END) else text + ":"
+
+
+class _Paragraphs:
+    """Collects markdown lines into paragraphs: headings and list items stand alone."""
+
+    def __init__(self) -> None:
+        self.paragraphs: list[str] = []
+        self.current: list[str] = []
+        self.in_item = False
+
+    def flush(self) -> None:
+        """End the paragraph being collected, if any."""
+        if self.current:
+            self.paragraphs.append(" ".join(self.current))
+            self.current.clear()
+        self.in_item = False
+
+    def add(self, raw: str) -> None:
+        """Take one line of markdown."""
+        if not raw.strip():
+            self.flush()
+        elif self.current and not self.in_item and _SETEXT_RE.match(raw):
+            # A setext underline: the text above it is a heading.
+            heading = " ".join(self.current)
+            self.current.clear()
+            self.paragraphs.append(_as_heading(heading))
+        else:
+            self._add_block(*_block_kind(raw))
+
+    def _add_block(self, kind: str, text: str) -> None:
+        if kind == "text":
+            self.current.append(text.strip())
+            return
+        self.flush()
+        if kind == "heading" and text:
+            self.paragraphs.append(_as_heading(text))
+        elif kind == "item" and text.strip():
+            self.current.append(text.strip())
+            self.in_item = True
+
+
 def _paragraphs(prose: str) -> list[str]:
     """Group markdown lines into paragraphs: headings and list items stand alone."""
-    paragraphs: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        if current:
-            paragraphs.append(" ".join(current))
-            current.clear()
-
+    builder = _Paragraphs()
     for raw in prose.splitlines():
-        if not raw.strip():
-            flush()
-            continue
-        kind, text = _block_kind(raw)
-        if kind == "text":
-            current.append(text.strip())
-            continue
-        flush()
-        if kind == "heading" and text:
-            paragraphs.append(text if text.endswith(_SENTENCE_END) else text + ":")
-        elif kind == "item" and text.strip():
-            current.append(text.strip())
-    flush()
-    return paragraphs
+        builder.add(raw)
+    builder.flush()
+    return builder.paragraphs
 
 
 def markdown_to_text(content: str) -> tuple[str, str]:
@@ -93,7 +127,7 @@ def markdown_to_text(content: str) -> tuple[str, str]:
     code_parts: list[str] = []
 
     def take_code(match: re.Match[str]) -> str:
-        code_parts.append(match.group(3))
+        code_parts.append(match.group("code"))
         return "\n\n"
 
     prose = _FENCE_RE.sub(take_code, content.replace("\r\n", "\n"))

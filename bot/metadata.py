@@ -22,9 +22,10 @@ class RelatedLink:
     published: str | None = None
 
 
+# A zone only follows a time: after a bare date, ``-1000`` is part of a slug.
 _DATE_RE = re.compile(
-    r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
-    r"(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?"
+    r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
+    r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?\s*(Z|[+-]\d{2}:?\d{2})?)?"
 )
 
 
@@ -74,11 +75,19 @@ def _valid_datetime(match: re.Match[str]) -> dt.datetime | None:
     if not 1900 <= value.year <= 2200:
         return None
     if zone and zone != "Z":
-        sign = 1 if zone[0] == "+" else -1
-        digits = zone[1:].replace(":", "")
-        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        return value.replace(tzinfo=dt.timezone(sign * offset)).astimezone(dt.UTC)
+        tzinfo = _zone_of(zone)
+        return value.replace(tzinfo=tzinfo).astimezone(dt.UTC) if tzinfo else None
     return value.replace(tzinfo=dt.UTC)
+
+
+def _zone_of(zone: str) -> dt.timezone | None:
+    """The fixed offset of ``+HH:MM``/``-HHMM``, or ``None`` when it is out of range."""
+    digits = zone[1:].replace(":", "")
+    hours, minutes = int(digits[:2]), int(digits[2:])
+    if hours >= 24 or minutes >= 60:
+        return None
+    offset = dt.timedelta(hours=hours, minutes=minutes)
+    return dt.timezone(offset if zone[0] == "+" else -offset)
 
 
 def parse_date(value: Any, *, search: bool = False) -> str | None:
@@ -169,6 +178,6 @@ def url_from_template(template: str, meta: dict[str, Any], rel_id: str) -> str |
         return None
     try:
         url = template.format(**values)
-    except (KeyError, IndexError, ValueError):
+    except (AttributeError, KeyError, IndexError, TypeError, ValueError):
         return None
     return url if url.startswith(("http://", "https://")) else None

@@ -35,19 +35,20 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             reason TEXT NOT NULL
         )""",
     ),
-    # version 2: feedback on answers, one vote per person per answer
+    # version 2: feedback on answers (one vote per person per answer message)
     (
         """CREATE TABLE IF NOT EXISTS feedback (
             id INTEGER PRIMARY KEY,
-            query_id INTEGER,
             message_id INTEGER NOT NULL,
             user_key TEXT NOT NULL,
             vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+            question TEXT NOT NULL,
+            top_id TEXT,
             voted_at TEXT NOT NULL,
             UNIQUE (message_id, user_key)
         )""",
         "CREATE INDEX IF NOT EXISTS queries_user_key ON queries (user_key)",
-        "ALTER TABLE queries ADD COLUMN message_id INTEGER",
+        "CREATE INDEX IF NOT EXISTS feedback_voted_at ON feedback (voted_at)",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,6 +1,6 @@
 """User ids are never stored: a keyed hash (HMAC-SHA256) stands in for them.
 
-The key comes from ``BOT_DB_USER_KEY_SECRET`` when set; otherwise one is made
+The key is the setting ``db.user_key_secret`` (``BOT_DB_USER_KEY_SECRET``) if set; else one is made
 at random on first use and kept in a file beside the database (mode 0600), so
 the same person maps to the same key across restarts while the database alone
 reveals nothing.
@@ -17,8 +17,6 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-SECRET_ENV = "BOT_DB_USER_KEY_SECRET"
-
 
 class UserKeys:
     """Turns Discord user ids into stable, non-reversible keys."""
@@ -28,11 +26,10 @@ class UserKeys:
         self._secret = secret
 
     @classmethod
-    def for_database(cls, db_path: Path) -> UserKeys:
-        """The keys for a database: the environment's secret, or one kept beside the file."""
-        from_env = os.environ.get(SECRET_ENV)
-        if from_env:
-            return cls(from_env.encode())
+    def for_database(cls, db_path: Path, secret: str = "") -> UserKeys:
+        """The keys for a database: the configured secret, or one kept beside the file."""
+        if secret:
+            return cls(secret.encode())
         key_file = db_path.with_name(db_path.name + ".key")
         try:
             return cls(key_file.read_bytes().strip())
@@ -41,17 +38,17 @@ class UserKeys:
         except OSError as exc:
             log.warning("cannot read %s (%s); user keys use a one-off secret", key_file, exc)
             return cls(secrets.token_hex(32).encode())
-        secret = secrets.token_hex(32).encode()
+        made = secrets.token_hex(32).encode()
         try:
             key_file.parent.mkdir(parents=True, exist_ok=True)
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(secret)
-        except FileExistsError:
+                handle.write(made)
+        except FileExistsError:  # another process made it first
             return cls(key_file.read_bytes().strip())
         except OSError as exc:
             log.warning("cannot save %s (%s); user keys use a one-off secret", key_file, exc)
-        return cls(secret)
+        return cls(made)
 
     def key_for(self, user_id: int | None) -> str | None:
         """The stored key for a user id (``None`` stays ``None``)."""

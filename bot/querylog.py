@@ -15,6 +15,7 @@ import datetime as dt
 import json
 import logging
 import sqlite3
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from bot.answer import Answer
 from bot.migrations import migrate
 from bot.privacy import UserKeys
 from bot.service import AskContext
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,18 @@ INSERT INTO queries (asked_at, surface, guild_id, channel_id, user_key, question
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 INSERT_LOSS = "INSERT INTO losses (noted_at, rows, reason) VALUES (?, ?, ?)"
+UPSERT_VOTE = """
+INSERT INTO feedback (message_id, user_key, vote, question, top_id, voted_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (message_id, user_key) DO UPDATE SET vote = excluded.vote, voted_at = excluded.voted_at
+"""
+SELECT_VOTE = "SELECT vote FROM feedback WHERE message_id = ? AND user_key = ?"
+DELETE_USER_QUERIES = "DELETE FROM queries WHERE user_key = ?"
+DELETE_USER_FEEDBACK = "DELETE FROM feedback WHERE user_key = ?"
+DELETE_OLD_QUERIES = "DELETE FROM queries WHERE asked_at < ?"
+DELETE_OLD_FEEDBACK = "DELETE FROM feedback WHERE voted_at < ?"
+DELETE_OLD_LOSSES = "DELETE FROM losses WHERE noted_at < ?"
+PRUNE_EVERY_SECONDS = 6 * 3600
 
 BATCH_ROWS = 256
 BATCH_SECONDS = 0.25
@@ -74,16 +88,36 @@ def row_for(answer: Answer, context: AskContext, user_key: str | None) -> Row:
     )
 
 
+def open_log_from(settings: Settings) -> QueryLog:
+    """A query log configured by ``settings`` (not opened yet)."""
+    return QueryLog(
+        settings.db_path,
+        settings.db.busy_timeout_ms,
+        UserKeys.for_database(settings.db_path, settings.db.user_key_secret),
+        settings.db.retention_days,
+    )
+
+
 class QueryLog:
     """An append-only, batched SQLite log of questions and answers."""
 
     def __init__(
-        self, path: Path, busy_timeout_ms: int = 5000, keys: UserKeys | None = None
+        self,
+        path: Path,
+        busy_timeout_ms: int = 5000,
+        keys: UserKeys | None = None,
+        retention_days: int = 0,
     ) -> None:
-        """Prepare a log at ``path``; nothing is opened until :meth:`open`."""
+        """Prepare a log at ``path``; nothing is opened until :meth:`open`.
+
+        Rows older than ``retention_days`` (0: keep forever) are deleted at
+        open and every few hours after.
+        """
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
         self.keys = keys or UserKeys.for_database(path)
+        self.retention_days = retention_days
+        self._pruned_at = 0.0
         self._queue: list[Row] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
@@ -98,6 +132,7 @@ class QueryLog:
         try:
             async with self._connect() as db:
                 await migrate(db)
+            await self.prune()
         except (sqlite3.Error, OSError) as exc:
             self._note_failure(exc)
         self._writer = asyncio.create_task(self._write_loop(), name="querylog-writer")
@@ -123,6 +158,9 @@ class QueryLog:
                 await asyncio.wait_for(self._wake.wait(), BATCH_SECONDS)
             self._wake.clear()
             await self.flush()
+            if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
+                with contextlib.suppress(sqlite3.Error, OSError):
+                    await self.prune()
 
     async def flush(self) -> None:
         """Write every queued row now, in one transaction."""
@@ -164,6 +202,52 @@ class QueryLog:
         if self._failing != cause:
             log.error("query log %s cannot be written (%s); answers continue", self.path, cause)
             self._failing = cause
+
+    async def prune(self) -> int:
+        """Delete rows older than the retention period; returns how many questions went."""
+        self._pruned_at = time.monotonic()
+        if self.retention_days <= 0:
+            return 0
+        cutoff = (dt.datetime.now(dt.UTC) - dt.timedelta(days=self.retention_days)).isoformat()
+        async with self._connect() as db:
+            cursor = await db.execute(DELETE_OLD_QUERIES, (cutoff,))
+            await db.execute(DELETE_OLD_FEEDBACK, (cutoff,))
+            await db.execute(DELETE_OLD_LOSSES, (cutoff,))
+            await db.commit()
+        if cursor.rowcount:
+            log.info(
+                "deleted %d questions older than %d days", cursor.rowcount, self.retention_days
+            )
+        return max(0, cursor.rowcount)
+
+    async def vote(
+        self, message_id: int, user_id: int, vote: int, question: str, top_id: str | None
+    ) -> int | None:
+        """Record a thumbs up (1) or down (-1) on an answer, replacing the person's earlier vote.
+
+        Returns the previous vote (``None`` if this is the first); raises
+        :class:`sqlite3.Error` or :class:`OSError` if the log cannot be written.
+        """
+        key = self.keys.key_for(user_id)
+        async with self._connect() as db:
+            await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            async with db.execute(SELECT_VOTE, (message_id, key)) as cursor:
+                row = await cursor.fetchone()
+            await db.execute(UPSERT_VOTE, (message_id, key, vote, question, top_id, utc_now()))
+            await db.commit()
+        return int(row[0]) if row else None
+
+    async def forget(self, user_id: int) -> int:
+        """Delete every question and vote of one person; returns how many rows went."""
+        await self.flush()
+        key = self.keys.key_for(user_id)
+        self._queue = [row for row in self._queue if row.values[4] != key]
+        async with self._connect() as db:
+            await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            queries = await db.execute(DELETE_USER_QUERIES, (key,))
+            votes = await db.execute(DELETE_USER_FEEDBACK, (key,))
+            await db.commit()
+        return max(0, queries.rowcount) + max(0, votes.rowcount)
 
     async def close(self) -> None:
         """Stop the writer and write everything still queued."""

@@ -69,6 +69,8 @@ class DbSettings:
 
     path: str = "data/corpus-bot.sqlite3"
     busy_timeout_ms: int = 5000
+    retention_days: int = 90
+    user_key_secret: str = ""
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,14 @@ class Settings:
         """The query log file as a path."""
         return Path(self.db.path)
 
+    def __repr__(self) -> str:
+        """Settings without secrets (they must never reach a log)."""
+        db = dataclasses.replace(self.db, user_key_secret="***" if self.db.user_key_secret else "")
+        return (
+            f"Settings(corpus={self.corpus!r}, search={self.search!r}, answer={self.answer!r}, "
+            f"db={db!r}, discord={self.discord!r})"
+        )
+
 
 _RANGES: dict[str, tuple[float, float]] = {
     "corpus.max_file_bytes": (1, 2**40),
@@ -121,6 +131,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "answer.max_sentences": (1, 10),
     "answer.related_count": (0, 10),
     "db.busy_timeout_ms": (0, 600_000),
+    "db.retention_days": (0, 36_500),
     "discord.cooldown_seconds": (0.0, 3600.0),
     "discord.cooldown_rate": (1, 1000),
     "discord.watch_interval_seconds": (1.0, 86_400.0),

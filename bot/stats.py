@@ -20,6 +20,17 @@ SELECT_LOSSES = "SELECT COALESCE(SUM(rows), 0) FROM losses"
 SELECT_FEEDBACK = "SELECT COUNT(*), COALESCE(SUM(vote = -1), 0) FROM feedback WHERE voted_at >= ?"
 
 
+@dataclass(frozen=True, slots=True)
+class DayFigures:
+    """One day of the log."""
+
+    day: str
+    answered: int
+    unanswered: int
+    latency_p50: float | None
+    latency_p95: float | None
+
+
 @dataclass(slots=True)
 class Stats:
     """What the log says about a period."""
@@ -34,7 +45,7 @@ class Stats:
     votes: int = 0
     downvotes: int = 0
     lost_rows: int = 0
-    per_day: list[tuple[str, int, int]] = field(default_factory=list)
+    per_day: list[DayFigures] = field(default_factory=list)
 
     @property
     def answer_rate(self) -> float:
@@ -54,7 +65,16 @@ class Stats:
             "votes": self.votes,
             "downvote_share": round(self.downvotes / self.votes, 4) if self.votes else None,
             "lost_rows": self.lost_rows,
-            "per_day": [{"day": d, "answered": a, "unanswered": u} for d, a, u in self.per_day],
+            "per_day": [
+                {
+                    "day": d.day,
+                    "answered": d.answered,
+                    "unanswered": d.unanswered,
+                    "latency_p50": d.latency_p50,
+                    "latency_p95": d.latency_p95,
+                }
+                for d in self.per_day
+            ],
         }
 
 
@@ -94,19 +114,24 @@ def read_stats(path: Path, since: str = "", top: int = 10) -> Stats:
         except sqlite3.OperationalError:  # a version-1 file has no feedback yet
             pass
     surfaces: Counter[str] = Counter()
-    days: dict[str, list[int]] = {}
+    days: dict[str, list[list[float]]] = {}
     latencies: list[float] = []
     for asked_at, surface, _question, answered, latency in rows:
         surfaces[surface] += 1
         stats.answered += int(answered)
         latencies.append(float(latency))
-        day = days.setdefault(asked_at[:10], [0, 0])
-        day[0 if answered else 1] += 1
+        day = days.setdefault(asked_at[:10], [[], []])
+        day[0 if answered else 1].append(float(latency))
     stats.total = len(rows)
     stats.by_surface = dict(surfaces.most_common())
     stats.top_questions = group_similar([r[2] for r in rows], top)
     stats.top_unanswered = group_similar([r[2] for r in rows if not r[3]], top)
     stats.latency_p50 = percentile(latencies, 0.50)
     stats.latency_p95 = percentile(latencies, 0.95)
-    stats.per_day = [(d, a, u) for d, (a, u) in sorted(days.items())]
+    stats.per_day = [
+        DayFigures(
+            day, len(ok), len(missed), percentile(ok + missed, 0.5), percentile(ok + missed, 0.95)
+        )
+        for day, (ok, missed) in sorted(days.items())
+    ]
     return stats

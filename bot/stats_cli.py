@@ -6,8 +6,10 @@ import argparse
 import asyncio
 import json
 import sqlite3
+from pathlib import Path
 from typing import TextIO
 
+from bot.chart import render_chart
 from bot.metadata import parse_date
 from bot.settings import Settings
 from bot.stats import Stats, read_stats
@@ -22,6 +24,7 @@ def add_stats_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument("--since", metavar="YYYY-MM-DD", help="only questions from this day on")
     parser.add_argument("--top", type=int, default=10, metavar="N", help="rows in the top lists")
+    parser.add_argument("--plot", metavar="FILE.png", help="also write a chart of the log")
 
 
 def stats_text(stats: Stats) -> str:
@@ -66,4 +69,10 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -
         out.write(f"error: cannot read the query log {settings.db_path}: {exc}\n")
         return 1
     out.write((json.dumps(stats.as_dict(), indent=2) if args.json else stats_text(stats)) + "\n")
+    if args.plot:
+        png = await asyncio.to_thread(render_chart, stats)
+        try:
+            Path(args.plot).write_bytes(png)
+        except OSError as exc:
+            raise StatsUsageError(f"cannot write {args.plot}: {exc.strerror or exc}") from None
     return 0

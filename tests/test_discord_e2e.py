@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -45,7 +46,7 @@ async def corpus_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator
     await querylog.open()
     service = Service(settings, sink=querylog)
     await service.start()
-    async with running_bot(CorpusBot(settings, service, tmp_path)) as bot:
+    async with running_bot(CorpusBot(settings, service, tmp_path, querylog)) as bot:
         yield bot
     await querylog.close()
 
@@ -64,8 +65,10 @@ async def ask(fake: FakeDiscord, question: str, user: int = IDS.member, **option
 async def test_login_syncs_commands_once(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
     sync = await fake_discord.wait_for_request("PUT", rf"/applications/{IDS.application}/commands")
     commands = {command["name"]: command for command in sync.json}
-    assert set(commands) == {"ask", "help", "reindex"}
+    assert set(commands) == {"ask", "help", "reindex", "stats", "forget-me"}
     assert int(commands["reindex"]["default_member_permissions"]) == MANAGE_GUILD_BIT
+    assert int(commands["stats"]["default_member_permissions"]) == MANAGE_GUILD_BIT
+    assert commands["forget-me"].get("default_member_permissions") is None
     options = {o["name"]: o for o in commands["ask"]["options"]}
     assert options["topic"]["autocomplete"] and options["source"]["autocomplete"]
     assert options["question"]["required"] and not options["since"]["required"]
@@ -100,7 +103,7 @@ async def test_ask_replies_with_embed_citations_and_buttons(
     assert "**[1]** [How Tesla is using a supercomputer" in embed["description"]
     assert "Popular Science, 2021-06-26" in embed["description"]
     assert embed["fields"][0]["name"] == "Related"
-    labels = [b["label"] for b in buttons(reply.components)]
+    labels = [b.get("label") for b in buttons(reply.components)]
     assert labels[0] == "[1] Popular Science" and "More results" in labels
     assert all(
         b["url"].startswith("https://") for b in buttons(reply.components) if b["style"] == 5
@@ -110,7 +113,7 @@ async def test_ask_replies_with_embed_citations_and_buttons(
 
 async def test_more_results_pages_on(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
     reply = await ask(fake_discord, "tesla supercomputer")
-    more = next(b for b in buttons(reply.components) if b["label"] == "More results")
+    more = next(b for b in buttons(reply.components) if b.get("label") == "More results")
     click = await fake_discord.click_button(reply.id, more["custom_id"], user=IDS.member)
     assert (await click.wait_callback())["type"] == 6
     edited = await fake_discord.wait_for_edit(reply.id)
@@ -274,3 +277,72 @@ async def test_questions_survive_a_reconnect_and_are_logged(
     await querylog.flush()
     stats = read_stats(corpus_bot.settings.db_path)
     assert stats.by_surface == {"slash": 1, "mention": 1}
+
+
+async def test_feedback_one_vote_per_person_changeable(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    reply = await ask(fake_discord, "D1 chip")
+    emojis = {
+        b.get("emoji", {}).get("name"): b["custom_id"]
+        for b in buttons(reply.components)
+        if "custom_id" in b
+    }
+    up, down = emojis["\N{THUMBS UP SIGN}"], emojis["\N{THUMBS DOWN SIGN}"]
+    texts = []
+    for user, button in ((IDS.member, up), (IDS.member, up), (IDS.member, down), (IDS.admin, up)):
+        click = await fake_discord.click_button(reply.id, button, user=user)
+        callback = await click.wait_callback()
+        assert callback["data"]["flags"] & EPHEMERAL
+        texts.append(callback["data"]["content"])
+    assert texts == [
+        "Thanks for the feedback!",
+        "You already voted that way.",
+        "Your vote was changed.",
+        "Thanks for the feedback!",
+    ]
+    with sqlite3.connect(corpus_bot.settings.db_path) as db:
+        votes = db.execute("SELECT vote, question, top_id FROM feedback ORDER BY id").fetchall()
+    assert votes == [
+        (-1, "D1 chip", "003_796cce0c68a26100.txt"),
+        (1, "D1 chip", "003_796cce0c68a26100.txt"),
+    ]
+    assert read_stats(corpus_bot.settings.db_path).downvotes == 1
+
+
+async def test_stats_for_admins_with_a_chart(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    await ask(fake_discord, "what is dojo")
+    await ask(fake_discord, "How do I bake sourdough?")
+    refused = await fake_discord.send_slash_command(
+        "stats", user=IDS.member, member_permissions=NO_PERMISSIONS
+    )
+    assert "Only server admins" in (await refused.wait_callback())["data"]["content"]
+    record = await fake_discord.send_slash_command(
+        "stats", user=IDS.admin, member_permissions=MANAGE_GUILD
+    )
+    await record.wait_callback()
+    report = await record.wait_followup()
+    embed = report.embeds[0]
+    assert embed["title"] == "Questions in the last 30 days"
+    assert embed["description"].startswith("2 questions \u00b7 50% answered")
+    assert embed["image"]["url"] == "attachment://stats.png"
+    assert report.files and report.files[0].filename == "stats.png"
+    assert report.files[0].data.startswith(b"\x89PNG")
+    unanswered = next(f for f in embed["fields"] if f["name"] == "Top unanswered")
+    assert "How do I bake sourdough?" in unanswered["value"]
+
+
+async def test_forget_me_removes_only_my_rows(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    await ask(fake_discord, "what is dojo", user=IDS.member)
+    await ask(fake_discord, "D1 chip", user=IDS.admin)
+    record = await fake_discord.send_slash_command("forget-me", user=IDS.member)
+    await record.wait_callback()
+    done = await record.wait_followup()
+    assert done.content == "Done: 1 entries about you were deleted from the log."
+    assert done.flags & EPHEMERAL
+    with sqlite3.connect(corpus_bot.settings.db_path) as db:
+        assert [r[0] for r in db.execute("SELECT question FROM queries")] == ["D1 chip"]

@@ -1,4 +1,4 @@
-"""Admin commands: ``/reindex`` (and the owner's ``@Bot sync``).
+"""Admin commands ``/reindex`` and ``/stats``, and everyone's ``/forget-me``.
 
 Hidden by default from members without Manage Server (``default_permissions``)
 and checked again here at run time, because server admins can change who sees
@@ -8,14 +8,20 @@ may run them.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
+import io
 import logging
+import sqlite3
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.embeds import report_embed
+from bot.chart import render_chart
+from bot.discord.embeds import report_embed, stats_embed
+from bot.stats import read_stats
 
 if TYPE_CHECKING:
     from bot.discord.client import CorpusBot
@@ -57,3 +63,57 @@ class AdminCog(commands.Cog):
         await interaction.followup.send(embed=report_embed(report), ephemeral=True)
         if report.ok:
             await self.bot.update_presence()
+
+    @app_commands.command(name="stats", description="What people ask: totals, gaps, latency")
+    @app_commands.default_permissions(manage_guild=True)
+    @app_commands.describe(days="How many days back (default 30)")
+    async def stats(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30
+    ) -> None:
+        """The query log summary with a chart, privately."""
+        if await self._refuse(interaction):
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).date().isoformat()
+        if self.bot.querylog is not None:
+            await self.bot.querylog.flush()
+        try:
+            summary = await asyncio.to_thread(read_stats, self.bot.settings.db_path, since)
+            png = await asyncio.to_thread(render_chart, summary)
+        except sqlite3.Error as exc:
+            await interaction.followup.send(f"The query log cannot be read: {exc}", ephemeral=True)
+            return
+        embed = stats_embed(summary, days)
+        embed.set_image(url="attachment://stats.png")
+        chart = discord.File(io.BytesIO(png), filename="stats.png")
+        await interaction.followup.send(embed=embed, file=chart, ephemeral=True)
+
+
+class PrivacyCog(commands.Cog):
+    """``/forget-me``: anyone can delete what the bot logged about them."""
+
+    def __init__(self, bot: CorpusBot) -> None:
+        """Attach to ``bot``."""
+        self.bot = bot
+
+    @app_commands.command(
+        name="forget-me", description="Delete your questions and votes from the log"
+    )
+    async def forget_me(self, interaction: discord.Interaction) -> None:
+        """Delete the caller's rows and say how many went."""
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if self.bot.querylog is None:
+            await interaction.followup.send("This bot keeps no log.", ephemeral=True)
+            return
+        try:
+            removed = await self.bot.querylog.forget(interaction.user.id)
+        except (sqlite3.Error, OSError):
+            log.exception("forget-me failed")
+            await interaction.followup.send(
+                "Sorry \u2014 the log cannot be changed right now; please try again later.",
+                ephemeral=True,
+            )
+            return
+        await interaction.followup.send(
+            f"Done: {removed} entries about you were deleted from the log.", ephemeral=True
+        )

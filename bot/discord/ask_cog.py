@@ -57,7 +57,13 @@ class AskCog(commands.Cog):
             context = AskContext(surface="more")
             return await self.bot.service.ask(q, filters=f, k=min(k, 25), context=context)
 
-        return answer_embed(answer), AnswerView(answer, state, pager, has_more)
+        top_id = answer.results[0].article.id if answer.results else None
+
+        async def voter(message_id: int, user_id: int, vote: int) -> str:
+            return await self.bot.record_vote(message_id, user_id, vote, question, top_id)
+
+        view = AnswerView(answer, state, pager, has_more, voter if self.bot.querylog else None)
+        return answer_embed(answer), view
 
     @app_commands.command(name="ask", description="Ask a question about the corpus")
     @app_commands.describe(

@@ -6,15 +6,17 @@ import contextlib
 import hashlib
 import json
 import logging
+import sqlite3
 from pathlib import Path
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.admin_cog import AdminCog
+from bot.discord.admin_cog import AdminCog, PrivacyCog
 from bot.discord.ask_cog import AskCog
 from bot.discord.embeds import cut
+from bot.querylog import QueryLog
 from bot.ratelimit import RateLimiter
 from bot.service import Service
 from bot.settings import Settings
@@ -37,8 +39,17 @@ PERMISSIONS = discord.Permissions(
 class CorpusBot(commands.Bot):
     """The bot: every question goes to the shared :class:`~bot.service.Service`."""
 
-    def __init__(self, settings: Settings, service: Service, state_dir: Path) -> None:
-        """A bot for ``service``; ``state_dir`` keeps the hash of the last synced commands."""
+    def __init__(
+        self,
+        settings: Settings,
+        service: Service,
+        state_dir: Path,
+        querylog: QueryLog | None = None,
+    ) -> None:
+        """A bot for ``service``; ``state_dir`` keeps the hash of the last synced commands.
+
+        With ``querylog``, answers carry feedback buttons and admins get ``/stats``.
+        """
         intents = discord.Intents.default()
         intents.message_content = False  # mentions and DMs carry their content anyway
         super().__init__(
@@ -49,6 +60,7 @@ class CorpusBot(commands.Bot):
         )
         self.settings = settings
         self.service = service
+        self.querylog = querylog
         self.state_dir = state_dir
         self.limiter = RateLimiter(
             settings.discord.cooldown_rate, settings.discord.cooldown_seconds
@@ -60,6 +72,7 @@ class CorpusBot(commands.Bot):
         """Add the cogs, install the error handler, sync commands if they changed."""
         await self.add_cog(AskCog(self))
         await self.add_cog(AdminCog(self))
+        await self.add_cog(PrivacyCog(self))
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
         self.synced_on_start = await self.sync_if_changed()
         if self.settings.discord.watch_corpus:
@@ -143,6 +156,21 @@ class CorpusBot(commands.Bot):
             await self.change_presence(activity=discord.Game(name=self.presence_text()))
         except (discord.HTTPException, ConnectionError, AttributeError):
             log.debug("presence not updated", exc_info=True)
+
+    async def record_vote(
+        self, message_id: int, user_id: int, vote: int, question: str, top_id: str | None
+    ) -> str:
+        """Store one person's vote on an answer; the reply tells them what happened."""
+        if self.querylog is None:
+            return "Feedback is not recorded on this bot."
+        try:
+            previous = await self.querylog.vote(message_id, user_id, vote, question, top_id)
+        except (sqlite3.Error, OSError):
+            log.exception("could not record a vote")
+            return "Sorry \u2014 your vote could not be saved right now."
+        if previous == vote:
+            return "You already voted that way."
+        return "Thanks for the feedback!" if previous is None else "Your vote was changed."
 
     async def on_tree_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

@@ -18,6 +18,7 @@ from bot.corpus import Article
 from bot.metadata import RelatedLink
 from bot.render import date_of
 from bot.service import ReindexReport
+from bot.stats import Stats
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -188,4 +189,30 @@ def report_embed(report: ReindexReport) -> discord.Embed:
     if report.skipped:
         lines = [f"\u2022 {escape(s.path)}: {escape(s.reason)}" for s in report.skipped]
         embed.add_field(name="Skipped", value=cut("\n".join(lines), FIELD_VALUE_MAX), inline=False)
+    return fit(embed)
+
+
+def stats_embed(stats: Stats, days: int) -> discord.Embed:
+    """The query log summary for an admin."""
+    embed = discord.Embed(title=f"Questions in the last {days} days", colour=COLOUR_ADMIN)
+    embed.description = (
+        f"{stats.total} questions \u00b7 {stats.answer_rate:.0%} answered \u00b7 "
+        f"latency p50 {stats.latency_p50 or 0:.0f} ms, p95 {stats.latency_p95 or 0:.0f} ms"
+    )
+    surfaces = ", ".join(f"{name} {count}" for name, count in stats.by_surface.items())
+    embed.add_field(name="Per surface", value=surfaces or "none", inline=False)
+    if stats.votes:
+        share = stats.downvotes / stats.votes
+        embed.add_field(
+            name="Feedback", value=f"{stats.votes} votes, {share:.0%} \N{THUMBS DOWN SIGN}"
+        )
+    if stats.lost_rows:
+        embed.add_field(name="Rows lost", value=str(stats.lost_rows))
+    for name, rows in (
+        ("Top questions", stats.top_questions),
+        ("Top unanswered", stats.top_unanswered),
+    ):
+        if rows:
+            lines = [f"{count}\u00d7 {escape(cut(question, 120))}" for question, count in rows]
+            embed.add_field(name=name, value=cut("\n".join(lines), FIELD_VALUE_MAX), inline=False)
     return fit(embed)

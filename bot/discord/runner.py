@@ -11,7 +11,7 @@ import sys
 import discord
 
 from bot.discord.client import CorpusBot
-from bot.querylog import QueryLog
+from bot.querylog import open_log_from
 from bot.service import Service
 from bot.settings import Settings
 
@@ -30,12 +30,12 @@ async def run_bot(settings: Settings) -> int:
     if not token:
         _say(f"{TOKEN_ENV} is not set: put the bot token from the Discord developer portal in it")
         return 2
-    querylog = QueryLog(settings.db_path, settings.db.busy_timeout_ms)
+    querylog = open_log_from(settings)
     await querylog.open()
     service = Service(settings, sink=querylog)
     try:
         await service.start()
-        bot = CorpusBot(settings, service, settings.db_path.parent)
+        bot = CorpusBot(settings, service, settings.db_path.parent, querylog)
         _stop_on_signals(bot)
         async with bot:
             await bot.start(token)

@@ -21,6 +21,8 @@ VIEW_TIMEOUT = 15 * 60
 
 # Fetches the answer for a page: (question, filters, how many results) -> Answer
 Pager = Callable[[str, Filters, int], Awaitable[Answer]]
+# Records a vote: (answer message id, user id, +1 or -1) -> what to tell the voter
+Voter = Callable[[int, int, int], Awaitable[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,16 +59,53 @@ class AnswerView(discord.ui.View):
         state: PageState | None,
         pager: Pager | None,
         has_more: bool,
+        voter: Voter | None = None,
     ) -> None:
-        """Buttons for ``answer``; paging is offered when ``pager`` and ``has_more`` allow."""
+        """Buttons for ``answer``; paging is offered when ``pager`` and ``has_more`` allow,
+        thumbs up and down when ``voter`` records votes."""
         super().__init__(timeout=VIEW_TIMEOUT)
         self.state = state
         self.pager = pager
+        self.voter = voter
+        if voter is None:
+            self.remove_item(self.thumbs_up)
+            self.remove_item(self.thumbs_down)
         first = (state.page * state.per_page + 1) if state else 1
         for button in _link_buttons(answer, first):
             self.add_item(button)
         if not (pager and state and has_more and state.page + 1 < MAX_PAGES):
             self.remove_item(self.more)
+
+    async def on_error(
+        self,
+        interaction: discord.Interaction,
+        error: Exception,
+        item: discord.ui.Item[AnswerView],
+    ) -> None:
+        """A failing button gets the same private sentence as a failing command."""
+        from bot.discord.client import ERROR_MESSAGE, send_private
+
+        log.error("button %r failed", getattr(item, "label", item), exc_info=error)
+        await send_private(interaction, ERROR_MESSAGE)
+
+    @discord.ui.button(emoji="\N{THUMBS UP SIGN}", style=discord.ButtonStyle.secondary, row=1)
+    async def thumbs_up(
+        self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]
+    ) -> None:
+        """Record that this answer helped."""
+        await self._vote(interaction, 1)
+
+    @discord.ui.button(emoji="\N{THUMBS DOWN SIGN}", style=discord.ButtonStyle.secondary, row=1)
+    async def thumbs_down(
+        self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]
+    ) -> None:
+        """Record that this answer did not help."""
+        await self._vote(interaction, -1)
+
+    async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
+        assert self.voter is not None and interaction.message is not None
+        text = await self.voter(interaction.message.id, interaction.user.id, vote)
+        await interaction.response.send_message(text, ephemeral=True)
 
     @discord.ui.button(label="More results", style=discord.ButtonStyle.secondary, row=1)
     async def more(
@@ -89,7 +128,7 @@ class AnswerView(discord.ui.View):
             return
         page = _page_answer(full, page_results)
         has_more = len(full.results) > start + state.per_page
-        view = AnswerView(page, state, self.pager, has_more)
+        view = AnswerView(page, state, self.pager, has_more, self.voter)
         embed = answer_embed(page, page=state.page, first_number=start + 1)
         await interaction.edit_original_response(embed=embed, view=view)
         self.stop()
