@@ -107,6 +107,7 @@ class QueryLog:
         busy_timeout_ms: int = 5000,
         keys: UserKeys | None = None,
         retention_days: int = 0,
+        batch_seconds: float = BATCH_SECONDS,
     ) -> None:
         """Prepare a log at ``path``; nothing is opened until :meth:`open`.
 
@@ -117,6 +118,7 @@ class QueryLog:
         self.busy_timeout_ms = busy_timeout_ms
         self.keys = keys or UserKeys.for_database(path)
         self.retention_days = retention_days
+        self.batch_seconds = batch_seconds
         self._pruned_at = 0.0
         self._queue: list[Row] = []
         self._wake = asyncio.Event()
@@ -155,7 +157,7 @@ class QueryLog:
     async def _write_loop(self) -> None:
         while not self._closing:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), BATCH_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), self.batch_seconds)
             self._wake.clear()
             await self.flush()
             if time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:

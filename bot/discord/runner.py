@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import signal
 import sys
 
 import discord
@@ -14,6 +12,7 @@ from bot.discord.client import CorpusBot
 from bot.querylog import open_log_from
 from bot.service import Service
 from bot.settings import Settings
+from bot.shutdown import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ async def run_bot(settings: Settings) -> int:
     try:
         await service.start()
         bot = CorpusBot(settings, service, settings.db_path.parent, querylog)
-        _stop_on_signals(bot)
+        stop_on_signals(bot.close)
         async with bot:
             await bot.start(token)
     except discord.LoginFailure:
@@ -48,13 +47,3 @@ async def run_bot(settings: Settings) -> int:
     finally:
         await querylog.close()
     return 0
-
-
-def _stop_on_signals(bot: CorpusBot) -> None:
-    """Close the bot cleanly on SIGTERM (how platforms stop a worker) and SIGINT."""
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        try:
-            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
-        except (NotImplementedError, RuntimeError):  # not on this platform
-            log.debug("no handler for signal %s", signum)
