@@ -1,0 +1,72 @@
+"""Questions per second the query log sustains: batched (as the bot runs) vs one commit each.
+
+    python -m bench.querylog_throughput [--rows 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import aiosqlite
+
+from bot.answer import Answer
+from bot.migrations import migrate
+from bot.privacy import UserKeys
+from bot.querylog import INSERT_QUERY, QueryLog, row_for
+from bot.service import AskContext
+
+
+def answer(n: int) -> Answer:
+    return Answer(query=f"question number {n}", answered=True, results=(), took_ms=3.2)
+
+
+async def batched(db: Path, rows: int) -> float:
+    log = QueryLog(db, keys=UserKeys(b"bench"))
+    await log.open()
+    started = time.perf_counter()
+    for n in range(rows):
+        log.record(answer(n), AskContext("slash", n, 1, 2))
+        if n % 100 == 0:
+            await asyncio.sleep(0)  # let the writer run, as answering would
+    await log.close()
+    return rows / (time.perf_counter() - started)
+
+
+async def one_commit_each(db: Path, rows: int) -> float:
+    keys = UserKeys(b"bench")
+    async with aiosqlite.connect(db) as conn:
+        await migrate(conn)
+        started = time.perf_counter()
+        for n in range(rows):
+            row = row_for(answer(n), AskContext("slash", n, 1, 2), keys.key_for(n))
+            await conn.execute(INSERT_QUERY, row.values)
+            await conn.commit()
+    return rows / (time.perf_counter() - started)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=20_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        fast = await batched(Path(folder) / "batched.sqlite3", args.rows)
+        slow = await one_commit_each(Path(folder) / "each.sqlite3", args.rows)
+    print(
+        json.dumps(
+            {
+                "rows": args.rows,
+                "batched_per_s": round(fast),
+                "one_commit_each_per_s": round(slow),
+                "ratio": round(fast / slow, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
