@@ -108,11 +108,15 @@ def _normalise_number(word: str) -> list[str]:
 def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
     """Yield ``(folded word, start, end)`` for every word of ``text``.
 
-    Offsets refer to the original text as long as folding keeps its length,
-    which holds for almost all text; callers that need exact offsets use
-    :func:`tokens_with_offsets`.
+    Offsets refer to the folded text, which is the original text's as long as
+    folding keeps every character's length; callers that need offsets into the
+    original use :func:`tokens_with_offsets`.
     """
-    folded = fold(text)
+    return _folded_words(fold(text))
+
+
+def _folded_words(folded: str) -> Iterator[tuple[str, int, int]]:
+    """Yield ``(word, start, end)`` for every word of already folded text."""
     folded = _APOSTROPHE_S_RE.sub("  ", folded)
     folded = _APOSTROPHE_RE.sub(" ", folded)
     for match in _TOKEN_RE.finditer(folded):
@@ -145,21 +149,47 @@ def analyze(text: str) -> list[str]:
     return terms
 
 
+@lru_cache(maxsize=65_536)
+def _fold_char(ch: str) -> str:
+    """The folded form of one character (empty for accents and zero-width characters)."""
+    return fold(ch)
+
+
+def _fold_with_origins(text: str) -> tuple[str, list[int]]:
+    """Return ``fold(text)`` and, for each folded character, its index in ``text``.
+
+    Folding works character by character (translation, NFKD, dropping combining
+    marks and case folding never look at neighbours once marks are dropped), so
+    folding each character gives the same string as :func:`fold`. The list ends
+    with ``len(text)`` so that an end offset can be looked up too.
+    """
+    pieces: list[str] = []
+    origins: list[int] = []
+    for index, ch in enumerate(text):
+        piece = _fold_char(ch)
+        pieces.append(piece)
+        origins.extend([index] * len(piece))
+    origins.append(len(text))
+    return "".join(pieces), origins
+
+
 def tokens_with_offsets(text: str) -> list[Token]:
     """Tokens of ``text`` with offsets into ``text`` itself, for highlighting.
 
-    Folding can change a string's length (ligatures, some scripts); then the
-    text is folded word by word so that offsets still point into the original.
+    Folding can change a string's length (ligatures, decomposed accents, some
+    scripts), so folded offsets are mapped back to the original characters. A
+    word's span ends after its last character and any accents or zero-width
+    characters folded away right after it.
     """
-    if len(fold(text)) == len(text):
+    if text.isascii():  # folding is one character for one: offsets already match
         return [
             Token(term, start, end)
             for word, start, end in surface_words(text)
             for term in terms_of_word(word)
         ]
-    tokens: list[Token] = []
-    for match in re.finditer(r"\S+", text):
-        for word, _s, _e in surface_words(match.group(0)):
-            for term in terms_of_word(word):
-                tokens.append(Token(term, match.start(), match.end()))
-    return tokens
+    folded, origins = _fold_with_origins(text)
+    return [
+        Token(term, origins[start], max(origins[end - 1] + 1, origins[end]))
+        for word, start, end in _folded_words(folded)
+        for term in terms_of_word(word)
+    ]

@@ -1,0 +1,208 @@
+"""The analyzer: one path from text to index terms, for articles and questions alike."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.analysis import STOP_WORDS, analyze, fold, is_stop_word, stem, tokens_with_offsets
+
+
+def spans(text: str) -> list[tuple[str, str]]:
+    return [(t.term, text[t.start : t.end]) for t in tokens_with_offsets(text)]
+
+
+# --- folding and case -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("café", "cafe"),
+        ("CAFÉ", "cafe"),
+        ("cafe\u0301", "cafe"),  # decomposed accent
+        ("naïve résumé", "naive resume"),
+        ("ＴＥＳＬＡ ＧＰＵ", "tesla gpu"),  # full-width letters
+        ("Tesla’s supercomputer", "Tesla's supercomputer"),  # curly apostrophe
+        ("Tesla‘s", "Tesla's"),
+        ("DOJO Supercomputer", "dojo supercomputer"),
+        ("super\u200bcomputer", "supercomputer"),  # zero-width space
+        ("super\u200c\u200dcomput\u2060er", "supercomputer"),
+        ("\ufeffTesla", "Tesla"),
+        ("no\u00a0break", "no break"),
+        ("ﬁnal ﬁle", "final file"),  # ligature
+        ("Straße", "strasse"),
+    ],
+)
+def test_folding_gives_the_same_terms(a: str, b: str) -> None:
+    assert analyze(a) == analyze(b)
+    assert analyze(a)  # and the terms are not empty
+
+
+def test_specific_folded_terms() -> None:
+    assert analyze("Café") == ["cafe"]
+    assert analyze("ＴＥＳＬＡ") == ["tesla"]
+    assert analyze("Tesla’s") == ["tesla"]
+    assert analyze("Tesla's") == ["tesla"]
+    assert analyze("super\u200bcomputer") == ["supercomput"]
+    assert fold("Ｃａｆé’s") == "cafe's"
+
+
+# --- numbers --------------------------------------------------------------------------
+
+
+def test_thousands_separator_is_dropped() -> None:
+    assert analyze("5,760") == ["5760"]
+    assert analyze("5,760") == analyze("5760")
+    assert analyze("a total of 5,760 GPUs") == analyze("a total of 5760 GPUs")
+    assert analyze("1,234,567") == ["1234567"]
+    assert analyze("1,234.5") == ["1234.5"]
+
+
+def test_version_numbers_also_give_major_minor() -> None:
+    assert analyze("1.88.0") == ["1.88.0", "1.88"]
+    assert analyze("Rust 1.88.0 changelog") == ["rust", "1.88.0", "1.88", "changelog"]
+    assert "1.88" in analyze("1.88.0")
+    assert analyze("1.88") == ["1.88"]
+    assert analyze("3.14") == ["3.14"]
+    assert analyze("version 1.2.3.4") == ["version", "1.2.3.4", "1.2"]
+
+
+def test_plain_numbers_are_kept_and_not_stemmed() -> None:
+    assert analyze("2021") == ["2021"]
+    assert analyze("in 2021 and 2022") == ["2021", "2022"]
+    assert stem("2021") == "2021"
+
+
+# --- stop words and chat noise ----------------------------------------------------------
+
+
+def test_question_words_and_chat_noise_are_removed() -> None:
+    assert analyze("hey pls anyone know what the GPU count is?") == ["gpu", "count"]
+    assert analyze("Hi folks, can someone tell me how many GPUs does Tesla use?") == [
+        "gpus",
+        "tesla",
+    ]
+    assert analyze("thx lol btw idk") == []
+    assert analyze("why when where who which how") == []
+    assert analyze("Anyone know about Dojo") == ["dojo"]
+
+
+@pytest.mark.parametrize("word", ["hey", "pls", "anyone", "know", "what", "how", "the", "thanks"])
+def test_is_stop_word(word: str) -> None:
+    assert word in STOP_WORDS
+    assert is_stop_word(word)
+    assert analyze(word) == []
+    assert analyze(word.upper()) == []
+
+
+def test_topic_words_are_not_stop_words() -> None:
+    for word in ("tesla", "dojo", "gpu", "rust", "release", "supercomputer"):
+        assert not is_stop_word(word)
+
+
+def test_single_ascii_letters_are_dropped() -> None:
+    assert analyze("x y z") == []
+    assert analyze("don't") == []
+
+
+# --- stemming -------------------------------------------------------------------------
+
+
+def test_stemming_joins_word_forms() -> None:
+    assert analyze("training trains trained train") == ["train"] * 4
+    assert analyze("supercomputers") == analyze("supercomputer")
+    assert analyze("driving") == analyze("drives") == ["drive"]
+    assert stem("running") == "run"
+
+
+def test_questions_and_documents_share_terms() -> None:
+    doc = "How Tesla is using a supercomputer to train its self-driving tech"
+    question = "hey anyone know how tesla’s supercomputers are trained??"
+    assert set(analyze(question)) <= set(analyze(doc))
+    assert set(analyze(question)) == {"tesla", "supercomput", "train"}
+
+
+# --- offsets --------------------------------------------------------------------------
+
+
+def test_offsets_point_at_words() -> None:
+    text = "How Tesla trains its supercomputer: 5,760 GPUs!"
+    assert spans(text) == [
+        ("tesla", "Tesla"),
+        ("train", "trains"),
+        ("supercomput", "supercomputer"),
+        ("5760", "5,760"),
+        ("gpus", "GPUs"),
+    ]
+
+
+def test_offsets_with_accents_and_full_width() -> None:
+    text = "Le Café’s ＧＰＵ"
+    assert spans(text) == [("le", "Le"), ("cafe", "Café"), ("gpu", "ＧＰＵ")]
+
+
+def test_offsets_version_gives_two_terms_on_one_span() -> None:
+    assert spans("Rust 1.88.0") == [("rust", "Rust"), ("1.88.0", "1.88.0"), ("1.88", "1.88.0")]
+
+
+def test_offsets_when_folding_changes_length() -> None:
+    text = "The ﬁnal ﬁle system"
+    assert len(fold(text)) != len(text)
+    assert spans(text) == [("final", "ﬁnal"), ("file", "ﬁle"), ("system", "system")]
+    token = tokens_with_offsets(text)[1]
+    assert (token.start, token.end) == (9, 12)
+
+
+def test_offsets_with_zero_width_characters() -> None:
+    text = "super\u200bcomputer racks"
+    assert spans(text) == [("supercomput", "super\u200bcomputer"), ("rack", "racks")]
+
+
+def test_offsets_when_length_changes_cancel_out() -> None:
+    text = "cafe\u0301 ﬁle systems"  # -1 char (combining accent), +1 char (ligature)
+    assert len(fold(text)) == len(text)
+    assert spans(text) == [("cafe", "cafe\u0301"), ("file", "ﬁle"), ("system", "systems")]
+
+
+def test_offsets_after_length_change_are_word_exact() -> None:
+    text = "The ﬁnal count, self-driving"
+    assert spans(text) == [
+        ("final", "ﬁnal"),
+        ("count", "count"),
+        ("self", "self"),
+        ("drive", "driving"),
+    ]
+
+
+# --- properties -----------------------------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text())
+def test_analyze_never_raises_and_gives_non_empty_strings(text: str) -> None:
+    terms = analyze(text)
+    assert isinstance(terms, list)
+    assert all(isinstance(term, str) and term for term in terms)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.text())
+def test_offsets_are_within_the_text(text: str) -> None:
+    for token in tokens_with_offsets(text):
+        assert 0 <= token.start < token.end <= len(text)
+        assert token.term
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["Tesla’s", "café", "ＧＰＵ", "5,760", "1.88.0", "ﬁle", "the", "trains", "a", "-", ","]
+        ),
+        max_size=12,
+    ).map(" ".join)
+)
+def test_offsets_give_the_same_terms_as_analyze(text: str) -> None:
+    assert [token.term for token in tokens_with_offsets(text)] == analyze(text)
