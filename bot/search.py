@@ -118,7 +118,7 @@ class Index:
         self,
         articles: Sequence[Article],
         weights: Weights | None = None,
-        unknown_word_weight: float = 2.0,
+        unknown_word_weight: float = 3.0,
     ) -> None:
         """Analyse every article into one weighted document and build the BM25 model.
 
@@ -214,8 +214,18 @@ class Index:
         holds, the highest idf scaled by how rare the word is in English."""
         for unknown, rarity in query.unknown:
             if unknown == term:
-                return self.idf(term) * rarity * self.unknown_word_weight
+                return self.idf(term) * rarity * self.unknown_word_weight * self._unknown_scale
         return self.idf(term)
+
+    @property
+    def _unknown_scale(self) -> float:
+        """How much a word missing from the corpus says, by vocabulary size.
+
+        A small corpus has a small vocabulary, so ordinary words of a fair
+        question are often missing from it: there, a missing word is weaker
+        evidence that the question is off-topic. Full weight from 5,000 terms.
+        """
+        return min(1.0, math.sqrt(len(self.doc_freq) / 5000))
 
     def coverage(self, doc: int, query: Query) -> float:
         """Share of the question's weight that article ``doc`` contains (0 to 1)."""

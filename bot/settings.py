@@ -47,8 +47,8 @@ class SearchSettings:
     k1: float = 1.5
     b: float = 0.75
     typo_tolerance: bool = True
-    min_coverage: float = 0.35
-    unknown_word_weight: float = 2.0
+    min_coverage: float = 0.3
+    unknown_word_weight: float = 3.0
     duplicate_similarity: float = 0.6
     engine: str = "auto"
     max_question_chars: int = 1000

@@ -16,12 +16,12 @@ FLOORS = [
     pytest.param(
         SEEDS, SHARED / "eval" / "seed-questions.jsonl", 0.85, 0.95, 0.99, id="seeds-public"
     ),
-    pytest.param(SEEDS, EVAL_DIR / "seeds-questions.jsonl", 0.77, 0.77, 0.52, id="seeds"),
+    pytest.param(SEEDS, EVAL_DIR / "seeds-questions.jsonl", 0.94, 0.97, 0.6, id="seeds"),
     pytest.param(
-        POWERAPPS, EVAL_DIR / "powerapps-news-questions.jsonl", 0.68, 0.72, 0.55, id="powerapps"
+        POWERAPPS, EVAL_DIR / "powerapps-news-questions.jsonl", 0.70, 0.76, 0.61, id="powerapps"
     ),
     pytest.param(
-        RUST_BLOG, EVAL_DIR / "rust-blog-questions.jsonl", 0.87, 0.93, 0.58, id="rust-blog"
+        RUST_BLOG, EVAL_DIR / "rust-blog-questions.jsonl", 0.88, 0.93, 0.73, id="rust-blog"
     ),
 ]
 
