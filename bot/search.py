@@ -11,15 +11,15 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
 from bot import lexicon
-from bot.analysis import surface_words, terms_of_word
+from bot.analysis import analyze, surface_words, terms_of_word
 from bot.corpus import Article
+from bot.termindex import TermMatrix, make_engine, top_positions
 from bot.typo import Speller
 
 FIELDS: tuple[str, ...] = ("title", "excerpt", "body", "meta", "related")
@@ -112,51 +112,52 @@ def analyze_with_words(text: str, words: set[str]) -> list[str]:
 
 
 class Index:
-    """An immutable search snapshot over a list of articles."""
+    """An immutable search snapshot over a list of articles.
+
+    Articles are kept in id order, so a tie on score falls to the smaller id.
+    """
 
     def __init__(
         self,
         articles: Sequence[Article],
         weights: Weights | None = None,
         unknown_word_weight: float = 3.0,
+        engine: str = "auto",
     ) -> None:
-        """Analyse every article into one weighted document and build the BM25 model.
+        """Analyse every article into one weighted document and build the BM25 engine.
 
         ``unknown_word_weight`` scales, for the abstain decision, a question
         word no article holds: a rare such word is most often the very thing
-        the corpus does not cover.
+        the corpus does not cover. ``engine`` is "auto" (by corpus size),
+        "bm25" (rank-bm25) or "sparse".
         """
-        self.articles: tuple[Article, ...] = tuple(articles)
+        self.articles: tuple[Article, ...] = tuple(sorted(articles, key=lambda a: a.id))
         self.weights = weights or Weights()
         self.unknown_word_weight = unknown_word_weight
         self._ids = {article.id: n for n, article in enumerate(self.articles)}
         word_counts: Counter[str] = Counter()
-        documents: list[list[str]] = []
-        self.title_terms: list[frozenset[str]] = []
-        self.doc_terms: list[frozenset[str]] = []
-        for article in self.articles:
-            words: set[str] = set()
-            weighted: list[str] = []
-            for name, text in field_texts(article).items():
-                terms = analyze_with_words(text, words)
-                weighted.extend(terms * self.weights.of(name))
-                if name == "title":
-                    self.title_terms.append(frozenset(terms))
-            documents.append(weighted)
-            self.doc_terms.append(frozenset(documents[-1]))
-            word_counts.update(words)
-        self.doc_freq: Counter[str] = Counter()
-        self._postings: dict[str, list[int]] = {}
-        for position, doc_terms in enumerate(self.doc_terms):
-            self.doc_freq.update(doc_terms)
-            for term in doc_terms:
-                self._postings.setdefault(term, []).append(position)
-        self._model = (
-            BM25Okapi(documents, k1=self.weights.k1, b=self.weights.b) if documents else None
+        self.matrix = TermMatrix.build(self._weighted_counts(word_counts))
+        self.doc_freq: dict[str, int] = dict(
+            zip(self.matrix.terms, self.matrix.doc_freqs().tolist(), strict=True)
         )
+        self.engine = make_engine(self.matrix, self.weights.k1, self.weights.b, engine)
         self._word_counts = word_counts
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
+
+    def _weighted_counts(self, word_counts: Counter[str]) -> Iterator[Counter[str]]:
+        """Each article's term counts, every field's words counting its weight."""
+        for article in self.articles:
+            words: set[str] = set()
+            counts: Counter[str] = Counter()
+            for name, text in field_texts(article).items():
+                weight = self.weights.of(name)
+                if weight <= 0 or not text:
+                    continue
+                for term in analyze_with_words(text, words):
+                    counts[term] += weight
+            word_counts.update(words)
+            yield counts
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -204,10 +205,7 @@ class Index:
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """The BM25 score of every article for ``terms`` (terms no article holds add nothing)."""
-        present = [term for term in terms if term in self.doc_freq]
-        if self._model is None or not present:
-            return np.zeros(len(self.articles))
-        return np.asarray(self._model.get_scores(present), dtype=float)
+        return self.engine.scores(terms)
 
     def term_weight(self, term: str, query: Query) -> float:
         """How much a question term matters: its idf, or for a word no article
@@ -233,8 +231,12 @@ class Index:
         total = sum(weights.values())
         if total <= 0:
             return 0.0
-        found = sum(w for term, w in weights.items() if term in self.doc_terms[doc])
+        found = sum(w for term, w in weights.items() if self.matrix.holds(doc, term))
         return found / total
+
+    def title_terms(self, doc: int) -> frozenset[str]:
+        """The terms of an article's title."""
+        return frozenset(analyze(self.articles[doc].title))
 
     def allowed(self, filters: Filters) -> np.ndarray | None:
         """A mask of the articles that pass ``filters``, or ``None`` when none is set."""
@@ -259,19 +261,13 @@ class Index:
         if not query.terms or not self.articles:
             return []
         scores = self.scores(query.terms)
-        mask = self.allowed(filters or Filters())
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        wanted = (k + extra) * 4 + 10
         # every article holding a question term competes, even where BM25's idf is 0
         # (a term in exactly half of a tiny corpus)
-        matching: set[int] = set()
-        for term in query.terms:
-            matching.update(self._postings.get(term, ()))
+        candidates = self.engine.matching(query.terms)
+        mask = self.allowed(filters or Filters())
         if mask is not None:
-            matching = {doc for doc in matching if mask[doc]}
-        candidates = sorted(matching, key=lambda i: (-scores[i], self.articles[i].id))
-        ranked = candidates[:wanted]
+            candidates = candidates[mask[candidates]]
+        ranked = top_positions(scores, candidates, (k + extra) * 4 + 10)
         groups = group_duplicates(ranked, self, duplicate_similarity)
         return [
             Hit(lead, float(scores[lead]), self.coverage(lead, query), tuple(rest))
@@ -304,7 +300,7 @@ def _similar(index: Index, a: int, b: int, threshold: float) -> bool:
     first, second = index.articles[a], index.articles[b]
     if first.url and first.url == second.url:
         return True
-    ta, tb = index.title_terms[a], index.title_terms[b]
+    ta, tb = index.title_terms(a), index.title_terms(b)
     if len(ta) < 3 or len(tb) < 3:
         return False
     return len(ta & tb) / len(ta | tb) >= threshold

@@ -1,0 +1,214 @@
+"""Term statistics of a corpus as compact arrays, and the BM25 engines that score them.
+
+:class:`TermMatrix` holds every document's term frequencies (document-major,
+CSR-style arrays). Two engines score questions against it with exactly the
+BM25 of rank-bm25's ``BM25Okapi`` (the same idf, with its epsilon floor):
+
+* :class:`RankBm25Engine` hands the documents to rank-bm25 itself: the
+  reference, used for small corpora.
+* :class:`SparseEngine` precomputes each (term, document) weight once and
+  answers by adding up the postings of the question's terms: milliseconds at
+  100,000 documents, where rank-bm25 walks every document for every term.
+
+Pure and synchronous.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from rank_bm25 import BM25Okapi
+
+EPSILON = 0.25  # rank-bm25's floor for negative idf, as a share of the average idf
+
+
+@dataclass(frozen=True, slots=True)
+class TermMatrix:
+    """Term frequencies of every document: ``terms[term_ids[indptr[d]:indptr[d+1]]]``."""
+
+    terms: tuple[str, ...]
+    vocab: Mapping[str, int]
+    indptr: np.ndarray  # int64, one more than documents
+    term_ids: np.ndarray  # int32
+    tfs: np.ndarray  # float32
+
+    @classmethod
+    def build(cls, documents: Iterable[Mapping[str, int]]) -> TermMatrix:
+        """Build from one ``term -> count`` mapping per document."""
+        vocab: dict[str, int] = {}
+        indptr = array("q", [0])
+        term_ids = array("i")
+        tfs = array("f")
+        for counts in documents:
+            for term, count in counts.items():
+                term_ids.append(vocab.setdefault(term, len(vocab)))
+                tfs.append(count)
+            indptr.append(len(term_ids))
+        return cls(
+            terms=tuple(vocab),
+            vocab=vocab,
+            indptr=np.frombuffer(indptr, dtype=np.int64).copy(),
+            term_ids=np.frombuffer(term_ids, dtype=np.int32).copy(),
+            tfs=np.frombuffer(tfs, dtype=np.float32).copy(),
+        )
+
+    @property
+    def documents(self) -> int:
+        """How many documents."""
+        return len(self.indptr) - 1
+
+    def doc_lengths(self) -> np.ndarray:
+        """Each document's length (its weighted token count), float64."""
+        sums = np.concatenate(([0.0], np.cumsum(self.tfs, dtype=np.float64)))
+        lengths: np.ndarray = sums[self.indptr[1:]] - sums[self.indptr[:-1]]
+        return lengths
+
+    def doc_freqs(self) -> np.ndarray:
+        """How many documents hold each term."""
+        return np.bincount(self.term_ids, minlength=len(self.terms)).astype(np.int64)
+
+    def doc_ids(self) -> np.ndarray:
+        """The document of every stored (term, count) entry."""
+        return np.repeat(
+            np.arange(self.documents, dtype=np.int32), np.diff(self.indptr).astype(np.int64)
+        )
+
+    def tokens(self, doc: int) -> list[str]:
+        """A bag of the document's tokens (order lost, counts kept) for rank-bm25."""
+        start, end = int(self.indptr[doc]), int(self.indptr[doc + 1])
+        return [
+            self.terms[term]
+            for term, count in zip(self.term_ids[start:end], self.tfs[start:end], strict=True)
+            for _ in range(int(count))
+        ]
+
+    def holds(self, doc: int, term: str) -> bool:
+        """Whether document ``doc`` contains ``term``."""
+        term_id = self.vocab.get(term)
+        if term_id is None:
+            return False
+        start, end = int(self.indptr[doc]), int(self.indptr[doc + 1])
+        return bool(np.any(self.term_ids[start:end] == term_id))
+
+
+def okapi_idf(doc_freqs: np.ndarray, documents: int) -> np.ndarray:
+    """rank-bm25's BM25Okapi idf: log((N - n + 0.5) / (n + 0.5)), negatives floored."""
+    if len(doc_freqs) == 0:
+        return np.zeros(0)
+    raw = np.log(documents - doc_freqs + 0.5) - np.log(doc_freqs + 0.5)
+    floor = EPSILON * float(raw.sum()) / len(raw)
+    return np.where(raw < 0, floor, raw)
+
+
+class Engine(Protocol):
+    """Scores every document for a list of terms."""
+
+    name: str
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every document (float64)."""
+
+    def matching(self, terms: Sequence[str]) -> np.ndarray:
+        """Positions of the documents that hold at least one of ``terms``, ascending."""
+
+
+class SparseEngine:
+    """Precomputed BM25 weights, term-major: a question adds up a few postings lists."""
+
+    name = "sparse"
+
+    def __init__(self, matrix: TermMatrix, k1: float, b: float) -> None:
+        """Compute every (term, document) weight once."""
+        self.vocab = matrix.vocab
+        self.documents = matrix.documents
+        lengths = matrix.doc_lengths()
+        average = float(lengths.mean()) if self.documents else 0.0
+        idf = okapi_idf(matrix.doc_freqs(), self.documents)
+        doc_ids = matrix.doc_ids()
+        tf = matrix.tfs.astype(np.float64)
+        norm = k1 * (1 - b + b * lengths[doc_ids] / average) if average > 0 else k1 * (1 - b)
+        weights = idf[matrix.term_ids] * tf * (k1 + 1) / (tf + norm)
+        order = np.argsort(matrix.term_ids, kind="stable")
+        self.post_docs = doc_ids[order]
+        self.post_weights = weights[order].astype(np.float32)
+        counts = np.bincount(matrix.term_ids, minlength=len(matrix.terms))
+        self.post_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+
+    def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        ids = [self.vocab[t] for t in dict.fromkeys(terms) if t in self.vocab]
+        if not ids:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        if len(ids) == 1:
+            start, end = self.post_ptr[ids[0]], self.post_ptr[ids[0] + 1]
+            return self.post_docs[start:end], self.post_weights[start:end]
+        docs = np.concatenate(
+            [self.post_docs[self.post_ptr[i] : self.post_ptr[i + 1]] for i in ids]
+        )
+        weights = np.concatenate(
+            [self.post_weights[self.post_ptr[i] : self.post_ptr[i + 1]] for i in ids]
+        )
+        return docs, weights
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every document."""
+        docs, weights = self._postings(terms)
+        return np.bincount(docs, weights=weights, minlength=self.documents)
+
+    def matching(self, terms: Sequence[str]) -> np.ndarray:
+        """Documents holding at least one of the terms."""
+        docs, _weights = self._postings(terms)
+        return np.unique(docs)
+
+
+class RankBm25Engine:
+    """rank-bm25's BM25Okapi itself: the reference scorer."""
+
+    name = "bm25"
+
+    def __init__(self, matrix: TermMatrix, k1: float, b: float) -> None:
+        """Hand every document's tokens to rank-bm25."""
+        self.matrix = matrix
+        corpus = [matrix.tokens(doc) for doc in range(matrix.documents)]
+        self.model = BM25Okapi(corpus, k1=k1, b=b) if corpus else None
+        self._sparse_postings = SparseEngine(matrix, k1, b) if corpus else None
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every document, from rank-bm25."""
+        present = [t for t in dict.fromkeys(terms) if t in self.matrix.vocab]
+        if self.model is None or not present:
+            return np.zeros(self.matrix.documents)
+        return np.asarray(self.model.get_scores(present), dtype=np.float64)
+
+    def matching(self, terms: Sequence[str]) -> np.ndarray:
+        """Documents holding at least one of the terms."""
+        if self._sparse_postings is None:
+            return np.zeros(0, np.int32)
+        return self._sparse_postings.matching(terms)
+
+
+SPARSE_FROM_DOCUMENTS = 20_000
+
+
+def make_engine(matrix: TermMatrix, k1: float, b: float, choice: str = "auto") -> Engine:
+    """The engine for a corpus: rank-bm25 for small ones, the sparse engine for large."""
+    if choice == "sparse" or (choice == "auto" and matrix.documents >= SPARSE_FROM_DOCUMENTS):
+        return SparseEngine(matrix, k1, b)
+    return RankBm25Engine(matrix, k1, b)
+
+
+def top_positions(scores: np.ndarray, candidates: np.ndarray, wanted: int) -> list[int]:
+    """The ``wanted`` best candidates by score, ties by position (= by id), best first."""
+    if len(candidates) == 0 or wanted <= 0:
+        return []
+    values = scores[candidates]
+    if len(candidates) > wanted:
+        # keep everything scoring at least the wanted-th best, so ties stay whole
+        cut = np.partition(values, len(values) - wanted)[len(values) - wanted]
+        keep = values >= cut
+        candidates, values = candidates[keep], values[keep]
+    order = np.lexsort((candidates, -values))
+    return [int(candidates[i]) for i in order[:wanted]]

@@ -1,0 +1,79 @@
+"""The sparse engine answers exactly as rank-bm25, the reference."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from bot.evaluate import read_questions
+from bot.search import Index
+from bot.termindex import RankBm25Engine, SparseEngine, TermMatrix, make_engine, top_positions
+from tests.conftest import EVAL_DIR, SEEDS
+
+CASES = [
+    ("powerapps_index", "powerapps-news-questions.jsonl"),
+    ("rust_index", "rust-blog-questions.jsonl"),
+    ("seeds_index", "seeds-questions.jsonl"),
+]
+
+
+def top10(engine: RankBm25Engine | SparseEngine, terms: list[str]) -> list[int]:
+    return top_positions(engine.scores(terms), engine.matching(terms), 10)
+
+
+@pytest.mark.parametrize(("fixture", "questions"), CASES)
+def test_same_top10_as_rank_bm25(
+    fixture: str, questions: str, request: pytest.FixtureRequest
+) -> None:
+    index: Index = request.getfixturevalue(fixture)
+    k1, b = index.weights.k1, index.weights.b
+    reference = RankBm25Engine(index.matrix, k1, b)
+    sparse = SparseEngine(index.matrix, k1, b)
+    checked = 0
+    for question in read_questions(EVAL_DIR / questions):
+        terms = list(index.parse(question.q).terms)
+        expected = reference.scores(terms)
+        assert np.allclose(sparse.scores(terms), expected, rtol=1e-5, atol=1e-6)
+        assert top10(sparse, terms) == top10(reference, terms), question.q
+        checked += 1
+    assert checked >= 40
+
+
+def test_engine_choice_by_size_and_setting() -> None:
+    small = TermMatrix.build([Counter({"a": 1}), Counter({"b": 2})])
+    assert isinstance(make_engine(small, 1.5, 0.75), RankBm25Engine)
+    assert isinstance(make_engine(small, 1.5, 0.75, "sparse"), SparseEngine)
+    big = TermMatrix.build(Counter({f"t{n % 50}": 1}) for n in range(20_000))
+    assert isinstance(make_engine(big, 1.5, 0.75), SparseEngine)
+    assert isinstance(make_engine(big, 1.5, 0.75, "bm25"), RankBm25Engine)
+
+
+def test_index_answers_the_same_with_either_engine() -> None:
+    from bot.corpus import load_corpus
+
+    articles = load_corpus(SEEDS).articles
+    reference = Index(articles, engine="bm25")
+    sparse = Index(articles, engine="sparse")
+    for question in ("what is dojo", "5,760 GPUs", "tesla dojo suprcomputer investmnet"):
+        got = [h.doc for h in sparse.search(sparse.parse(question), 5)]
+        want = [h.doc for h in reference.search(reference.parse(question), 5)]
+        assert got == want
+
+
+def test_top_positions_keeps_ties_in_id_order() -> None:
+    scores = np.array([1.0, 3.0, 3.0, 2.0, 3.0])
+    candidates = np.array([0, 1, 2, 3, 4])
+    assert top_positions(scores, candidates, 2) == [1, 2]
+    assert top_positions(scores, candidates, 10) == [1, 2, 4, 3, 0]
+    assert top_positions(scores, np.array([], dtype=np.int64), 3) == []
+
+
+def test_term_matrix_round_trips_tokens() -> None:
+    matrix = TermMatrix.build([Counter({"x": 2, "y": 1}), Counter(), Counter({"y": 3})])
+    assert matrix.documents == 3
+    assert sorted(matrix.tokens(0)) == ["x", "x", "y"]
+    assert matrix.tokens(1) == []
+    assert list(matrix.doc_lengths()) == [3.0, 0.0, 3.0]
+    assert matrix.holds(2, "y") and not matrix.holds(2, "x") and not matrix.holds(0, "zzz")
