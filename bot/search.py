@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from bot import lexicon
 from bot.analysis import analyze, surface_words, terms_of_word
 from bot.corpus import Article
+from bot.store import Parts
 from bot.termindex import TermMatrix, make_engine, top_positions
 from bot.typo import Speller
 
@@ -99,6 +100,19 @@ def field_texts(article: Article) -> dict[str, str]:
     }
 
 
+def analyse_article(article: Article, weights: Weights) -> tuple[Counter[str], set[str]]:
+    """An article's term counts (every field's words counting its weight) and content words."""
+    words: set[str] = set()
+    counts: Counter[str] = Counter()
+    for name, text in field_texts(article).items():
+        weight = weights.of(name)
+        if weight <= 0 or not text:
+            continue
+        for term in analyze_with_words(text, words):
+            counts[term] += weight
+    return counts, words
+
+
 def analyze_with_words(text: str, words: set[str]) -> list[str]:
     """Index terms of ``text``; its alphabetic content words are added to ``words``."""
     terms: list[str] = []
@@ -131,33 +145,49 @@ class Index:
         the corpus does not cover. ``engine`` is "auto" (by corpus size),
         "bm25" (rank-bm25) or "sparse".
         """
-        self.articles: tuple[Article, ...] = tuple(sorted(articles, key=lambda a: a.id))
         self.weights = weights or Weights()
-        self.unknown_word_weight = unknown_word_weight
-        self._ids = {article.id: n for n, article in enumerate(self.articles)}
+        ordered = tuple(sorted(articles, key=lambda a: a.id))
         word_counts: Counter[str] = Counter()
-        self.matrix = TermMatrix.build(self._weighted_counts(word_counts))
+        rows = []
+        for article in ordered:
+            counts, words = analyse_article(article, self.weights)
+            word_counts.update(words)
+            rows.append(counts)
+        self._setup(ordered, TermMatrix.build(rows), word_counts, unknown_word_weight, engine)
+
+    @classmethod
+    def from_parts(
+        cls,
+        parts: Parts,
+        weights: Weights,
+        unknown_word_weight: float = 3.0,
+        engine: str = "auto",
+    ) -> Index:
+        """An index over analysed parts (a saved index, or one rebuilt for changed files)."""
+        index = cls.__new__(cls)
+        index.weights = weights
+        index._setup(parts.articles, parts.terms, parts.word_counts(), unknown_word_weight, engine)
+        return index
+
+    def _setup(
+        self,
+        articles: tuple[Article, ...],
+        matrix: TermMatrix,
+        word_counts: Counter[str],
+        unknown_word_weight: float,
+        engine: str,
+    ) -> None:
+        self.articles = articles
+        self.unknown_word_weight = unknown_word_weight
+        self._ids = {article.id: n for n, article in enumerate(articles)}
+        self.matrix = matrix
         self.doc_freq: dict[str, int] = dict(
-            zip(self.matrix.terms, self.matrix.doc_freqs().tolist(), strict=True)
+            zip(matrix.terms, matrix.doc_freqs().tolist(), strict=True)
         )
-        self.engine = make_engine(self.matrix, self.weights.k1, self.weights.b, engine)
+        self.engine = make_engine(matrix, self.weights.k1, self.weights.b, engine)
         self._word_counts = word_counts
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
-
-    def _weighted_counts(self, word_counts: Counter[str]) -> Iterator[Counter[str]]:
-        """Each article's term counts, every field's words counting its weight."""
-        for article in self.articles:
-            words: set[str] = set()
-            counts: Counter[str] = Counter()
-            for name, text in field_texts(article).items():
-                weight = self.weights.of(name)
-                if weight <= 0 or not text:
-                    continue
-                for term in analyze_with_words(text, words):
-                    counts[term] += weight
-            word_counts.update(words)
-            yield counts
 
     def __len__(self) -> int:
         return len(self.articles)

@@ -13,12 +13,13 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Protocol
 
-from bot import lexicon
+from bot import lexicon, store
 from bot.answer import Answer, AnswerOptions, build_answer
-from bot.corpus import Article, LoadOptions, Skipped, load_corpus
-from bot.search import Facets, Filters, Index, Weights, facets
+from bot.corpus import Article, LoadOptions, Skipped
+from bot.search import Facets, Filters, Index, Weights, analyse_article, facets
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class Snapshot:
     version: str
     built_at: float
     skipped: tuple[Skipped, ...]
-    fingerprints: dict[str, str]
+    parts: store.Parts
     facets: Facets
     build_ms: float
 
@@ -78,13 +79,26 @@ class ReindexReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
-def _fingerprint(article: Article) -> str:
-    digest = hashlib.blake2b(repr(article).encode("utf-8", "surrogatepass"), digest_size=12)
-    return digest.hexdigest()
+def weights_of(settings: Settings) -> Weights:
+    """The field weights and BM25 parameters from settings."""
+    search = settings.search
+    return Weights(
+        title=search.weight_title,
+        excerpt=search.weight_excerpt,
+        body=search.weight_body,
+        meta=search.weight_meta,
+        related=search.weight_related,
+        k1=search.k1,
+        b=search.b,
+    )
 
 
-def build_snapshot(settings: Settings) -> Snapshot:
-    """Load the corpus and build an index (CPU work: call it off the event loop)."""
+def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snapshot:
+    """Load the corpus and build an index (CPU work: call it off the event loop).
+
+    Only files changed since ``previous`` (or since the index saved in
+    ``corpus.index_cache``) are read and analysed again.
+    """
     started = time.perf_counter()
     root = settings.corpus_dir
     if not root.is_dir():
@@ -94,37 +108,36 @@ def build_snapshot(settings: Settings) -> Snapshot:
         max_file_bytes=settings.corpus.max_file_bytes,
         url_template=settings.corpus.url_template,
     )
-    report = load_corpus(root, options)
+    weights = weights_of(settings)
+    key = store.settings_key(weights, options)
+    folder = settings.corpus.index_cache
+    cache = store.cache_file(Path(folder), root) if folder else None
+    prior = previous.parts if previous else (store.load(cache, key) if cache else None)
+    parts = store.assemble(root, options, key, lambda a: analyse_article(a, weights), prior)
+    if cache is not None and parts is not prior:
+        try:
+            store.save(cache, parts)
+        except OSError as exc:
+            log.warning("cannot save the index to %s: %s", cache, exc)
     search = settings.search
-    weights = Weights(
-        title=search.weight_title,
-        excerpt=search.weight_excerpt,
-        body=search.weight_body,
-        meta=search.weight_meta,
-        related=search.weight_related,
-        k1=search.k1,
-        b=search.b,
-    )
-    index = Index(report.articles, weights, search.unknown_word_weight)
-    fingerprints = {article.id: _fingerprint(article) for article in report.articles}
-    version = hashlib.blake2b(
-        "".join(f"{k}:{v};" for k, v in sorted(fingerprints.items())).encode(), digest_size=6
-    ).hexdigest()
+    index = Index.from_parts(parts, weights, search.unknown_word_weight, search.engine)
+    stamps = "".join(f"{k}:{v};" for k, v in sorted(parts.stamps.items()))
+    version = hashlib.blake2b(f"{key}|{stamps}".encode(), digest_size=6).hexdigest()
     lexicon.warm_up()
     return Snapshot(
         index=index,
         version=version,
         built_at=time.time(),
-        skipped=tuple(report.skipped),
-        fingerprints=fingerprints,
+        skipped=parts.skipped,
+        parts=parts,
         facets=facets(index),
         build_ms=(time.perf_counter() - started) * 1000,
     )
 
 
 def _diff(old: Snapshot | None, new: Snapshot) -> tuple[tuple[str, ...], ...]:
-    before = old.fingerprints if old else {}
-    after = new.fingerprints
+    before = {a.id: old.parts.stamps.get(a.id) for a in old.parts.articles} if old else {}
+    after = {a.id: new.parts.stamps.get(a.id) for a in new.parts.articles}
     added = tuple(sorted(set(after) - set(before)))
     removed = tuple(sorted(set(before) - set(after)))
     changed = tuple(sorted(k for k in set(after) & set(before) if after[k] != before[k]))
@@ -174,7 +187,7 @@ class Service:
         started = time.perf_counter()
         old = self._snapshot
         try:
-            new = await asyncio.to_thread(build_snapshot, self.settings)
+            new = await asyncio.to_thread(build_snapshot, self.settings, old)
         except CorpusError as exc:
             return self._failed(str(exc), started)
         except (OSError, ValueError, MemoryError) as exc:

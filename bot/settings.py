@@ -32,6 +32,7 @@ class CorpusSettings:
     url_template: str = ""
     extensions: tuple[str, ...] = (".md", ".markdown", ".mdx", ".txt")
     max_file_bytes: int = 5_000_000
+    index_cache: str = "data/index"
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class DiscordSettings:
     owner_ids: tuple[int, ...] = ()
     cooldown_seconds: float = 5.0
     cooldown_rate: int = 3
+    guild_rate: int = 30
+    guild_seconds: float = 60.0
     watch_corpus: bool = False
     watch_interval_seconds: float = 10.0
 
@@ -134,10 +137,12 @@ _RANGES: dict[str, tuple[float, float]] = {
     "db.retention_days": (0, 36_500),
     "discord.cooldown_seconds": (0.0, 3600.0),
     "discord.cooldown_rate": (1, 1000),
+    "discord.guild_seconds": (0.0, 3600.0),
+    "discord.guild_rate": (1, 100_000),
     "discord.watch_interval_seconds": (1.0, 86_400.0),
 }
 _CHOICES: dict[str, tuple[str, ...]] = {"search.engine": ("auto", "bm25", "sparse")}
-_PATH_KEYS = ("corpus.dir", "db.path")
+_PATH_KEYS = ("corpus.dir", "db.path", "corpus.index_cache")
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

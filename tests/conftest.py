@@ -48,5 +48,9 @@ def settings(tmp_path: Path) -> Settings:
     """Default settings over the seeds, with the query log in tmp_path."""
     return load_settings(
         env={},
-        overrides={"corpus.dir": str(SEEDS), "db.path": str(tmp_path / "log.sqlite3")},
+        overrides={
+            "corpus.dir": str(SEEDS),
+            "db.path": str(tmp_path / "log.sqlite3"),
+            "corpus.index_cache": str(tmp_path / "index"),
+        },
     )

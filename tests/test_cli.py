@@ -15,6 +15,7 @@ from tests.conftest import ROOT, RUST_BLOG, SEEDS, needs_shared
 
 def run_cli(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_"))}
+    full_env["BOT_CORPUS_INDEX_CACHE"] = ""  # the CLI tests build from the files
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],

@@ -32,6 +32,7 @@ def bot_settings(tmp_path: Path, **overrides: Any) -> Settings:
     values = {
         "corpus.dir": str(SEEDS),
         "db.path": str(tmp_path / "log.sqlite3"),
+        "corpus.index_cache": str(tmp_path / "index"),
         "discord.owner_ids": (IDS.owner,),
         "discord.cooldown_rate": 100,
     }

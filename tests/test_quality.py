@@ -28,7 +28,12 @@ FLOORS = [
 
 async def evaluate(corpus: Path, questions: Path, tmp_path: Path) -> Metrics:
     settings = load_settings(
-        env={}, overrides={"corpus.dir": str(corpus), "db.path": str(tmp_path / "q.sqlite3")}
+        env={},
+        overrides={
+            "corpus.dir": str(corpus),
+            "db.path": str(tmp_path / "q.sqlite3"),
+            "corpus.index_cache": "",
+        },
     )
     service = Service(settings)
     await service.start()

@@ -20,7 +20,12 @@ def corpus_copy(tmp_path: Path) -> Path:
 
 def settings_for(corpus: Path, tmp_path: Path) -> Settings:
     return load_settings(
-        env={}, overrides={"corpus.dir": str(corpus), "db.path": str(tmp_path / "q.sqlite3")}
+        env={},
+        overrides={
+            "corpus.dir": str(corpus),
+            "db.path": str(tmp_path / "q.sqlite3"),
+            "corpus.index_cache": str(tmp_path / "index"),
+        },
     )
 
 

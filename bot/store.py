@@ -1,0 +1,175 @@
+"""The analysed corpus, kept between runs: load at start-up, re-analyse only changed files.
+
+A :class:`Parts` holds what indexing needs: the articles (in id order), each
+one's weighted term counts and content words (CSR arrays), the skipped files,
+and the size and modification time of every file they came from. It is saved
+after a build (a versioned format, written to a temporary file and renamed
+into place) under a key made of the analyzer version and the indexing
+settings. A file that is damaged, from another format or made with other
+settings is rebuilt with a warning, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.corpus import Article, LoadOptions, SkipFile, Skipped, iter_files, load_file
+from bot.termindex import TermMatrix
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"corpus-bot index\n"
+FORMAT = 1
+# Bump when the analyzer or the article parser changes what they produce.
+ANALYZER_VERSION = 3
+
+FileStamp = tuple[int, int]  # size, modification time (ns)
+# turns an article into its weighted term counts and its content words
+AnalyseFn = Callable[[Article], tuple[Counter[str], set[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """Everything an index is built from, in article id order."""
+
+    key: str
+    stamps: dict[str, FileStamp]
+    articles: tuple[Article, ...]
+    skipped: tuple[Skipped, ...]
+    terms: TermMatrix
+    words: TermMatrix
+
+    def word_counts(self) -> Counter[str]:
+        """How many articles hold each content word (for the speller)."""
+        freqs = self.words.doc_freqs()
+        return Counter(dict(zip(self.words.terms, freqs.tolist(), strict=True)))
+
+
+def settings_key(weights: object, options: LoadOptions) -> str:
+    """What the stored analysis depends on, as a short hash."""
+    text = f"{FORMAT}|{ANALYZER_VERSION}|{weights!r}|{options!r}"
+    return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
+
+
+def cache_file(folder: Path, corpus: Path) -> Path:
+    """Where the parts of one corpus folder are kept inside ``folder``."""
+    name = hashlib.blake2b(str(corpus.resolve()).encode(), digest_size=8).hexdigest()
+    return folder / f"index-{name}.bin"
+
+
+def save(path: Path, parts: Parts) -> None:
+    """Write ``parts`` atomically: a temporary file in the same folder, then a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(MAGIC)
+            out.write(FORMAT.to_bytes(4, "little"))
+            pickle.dump(parts, out, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def load(path: Path, key: str) -> Parts | None:
+    """The saved parts, or ``None`` (with a warning) when missing, damaged or outdated."""
+    try:
+        with path.open("rb") as handle:
+            if handle.read(len(MAGIC)) != MAGIC:
+                raise ValueError("not an index file")
+            found = int.from_bytes(handle.read(4), "little")
+            if found != FORMAT:
+                raise ValueError(f"index format {found}, expected {FORMAT}")
+            parts = pickle.load(handle)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError, AttributeError, TypeError, pickle.PickleError) as exc:
+        log.warning("saved index %s cannot be used (%s); rebuilding", path, exc)
+        return None
+    if not isinstance(parts, Parts) or parts.key != key:
+        log.warning("saved index %s was made with other settings; rebuilding", path)
+        return None
+    return parts
+
+
+def stamp_files(root: Path, options: LoadOptions) -> tuple[dict[str, FileStamp], list[Skipped]]:
+    """Size and modification time of every indexable file; others as skipped."""
+    stamps: dict[str, FileStamp] = {}
+    skipped: list[Skipped] = []
+    for path, reason in iter_files(root, options.extensions):
+        rel = path.relative_to(root).as_posix()
+        if reason is not None:
+            skipped.append(Skipped(rel, reason))
+            continue
+        try:
+            info = path.stat()
+        except OSError as exc:
+            skipped.append(Skipped(rel, f"cannot read file: {exc.strerror or exc}"))
+            continue
+        stamps[rel] = (info.st_size, info.st_mtime_ns)
+    return stamps, skipped
+
+
+def _rows(matrix: TermMatrix, doc: int) -> dict[str, int]:
+    start, end = int(matrix.indptr[doc]), int(matrix.indptr[doc + 1])
+    return {
+        matrix.terms[int(t)]: int(c)
+        for t, c in zip(matrix.term_ids[start:end], matrix.tfs[start:end], strict=True)
+    }
+
+
+def assemble(
+    root: Path,
+    options: LoadOptions,
+    key: str,
+    analyse: AnalyseFn,
+    previous: Parts | None,
+) -> Parts:
+    """Parts for the corpus as it is now, re-reading only files whose stamp changed."""
+    stamps, skipped = stamp_files(root, options)
+    reusable = previous if previous is not None and previous.key == key else None
+    if reusable is not None and reusable.stamps == stamps:
+        return reusable  # nothing changed: no file is read again
+    old_positions = {a.id: n for n, a in enumerate(reusable.articles)} if reusable else {}
+    old_skips = {s.path: s for s in reusable.skipped} if reusable else {}
+    entries: list[tuple[Article, dict[str, int], Iterable[str]]] = []
+    kept_stamps: dict[str, FileStamp] = {}
+    for rel in sorted(stamps):
+        same = reusable is not None and reusable.stamps.get(rel) == stamps[rel]
+        if same and rel in old_positions:
+            assert reusable is not None
+            n = old_positions[rel]
+            entries.append((reusable.articles[n], _rows(reusable.terms, n), _words(reusable, n)))
+        elif same and rel in old_skips:
+            skipped.append(old_skips[rel])
+        else:
+            try:
+                article = load_file(root, root / rel, options)
+            except SkipFile as exc:
+                skipped.append(Skipped(rel, str(exc)))
+                continue
+            counts, words = analyse(article)
+            entries.append((article, dict(counts), words))
+        kept_stamps[rel] = stamps[rel]
+    return Parts(
+        key=key,
+        stamps=kept_stamps,
+        articles=tuple(entry[0] for entry in entries),
+        skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+        terms=TermMatrix.build(entry[1] for entry in entries),
+        words=TermMatrix.build(dict.fromkeys(entry[2], 1) for entry in entries),
+    )
+
+
+def _words(parts: Parts, doc: int) -> Sequence[str]:
+    start, end = int(parts.words.indptr[doc]), int(parts.words.indptr[doc + 1])
+    return [parts.words.terms[int(w)] for w in parts.words.term_ids[start:end]]
