@@ -1,0 +1,130 @@
+"""The saved index: loaded at start-up, rebuilt only for changed files, never trusted blindly."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+import bot.store
+from bot import store
+from bot.service import Service, build_snapshot
+from bot.settings import Settings, load_settings
+from tests.conftest import SEEDS
+
+
+def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+    corpus = tmp_path / "corpus"
+    if not corpus.exists():
+        shutil.copytree(SEEDS, corpus)
+    values: dict[str, object] = {
+        "corpus.dir": str(corpus),
+        "db.path": str(tmp_path / "q.sqlite3"),
+        "corpus.index_cache": str(tmp_path / "index"),
+    }
+    values.update(overrides)
+    return load_settings(env={}, overrides=values)
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every corpus file the store reads and parses."""
+    seen: list[str] = []
+    real = bot.store.load_file
+
+    def counting(root: Path, path: Path, options: store.LoadOptions) -> store.Article:
+        seen.append(path.name)
+        return real(root, path, options)
+
+    monkeypatch.setattr(bot.store, "load_file", counting)
+    return seen
+
+
+def test_a_second_start_reads_no_file(tmp_path: Path, reads: list[str]) -> None:
+    settings = make_settings(tmp_path)
+    first = build_snapshot(settings)
+    assert len(reads) == 5
+    cached = list((tmp_path / "index").iterdir())
+    assert len(cached) == 1 and cached[0].name.startswith("index-")
+    reads.clear()
+    second = build_snapshot(settings)
+    assert reads == []
+    assert second.version == first.version
+    assert [a.id for a in second.index.articles] == [a.id for a in first.index.articles]
+
+
+def test_only_changed_files_are_read_again(tmp_path: Path, reads: list[str]) -> None:
+    settings = make_settings(tmp_path)
+    first = build_snapshot(settings)
+    corpus = settings.corpus_dir
+    changed = corpus / "002_8354eec4b5b8c33a.txt"
+    changed.write_text(changed.read_text() + "\nThe gizmotron was mentioned too.\n")
+    (corpus / "new.md").write_text("# Gizmotron news\n\nAll about the gizmotron.\n")
+    (corpus / "000_4a1afd5bb2ee676d.txt").unlink()
+    reads.clear()
+    second = build_snapshot(settings, first)
+    assert sorted(reads) == ["002_8354eec4b5b8c33a.txt", "new.md"]
+    ids = [a.id for a in second.index.articles]
+    assert "000_4a1afd5bb2ee676d.txt" not in ids and "new.md" in ids
+    hits = second.index.search(second.index.parse("gizmotron"), 3)
+    assert {second.index.articles[h.doc].id for h in hits} == {"002_8354eec4b5b8c33a.txt", "new.md"}
+
+
+def test_incremental_build_equals_a_full_build(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    first = build_snapshot(settings)
+    (settings.corpus_dir / "extra.md").write_text("# Dojo extra\n\nMore on Dojo tiles.\n")
+    incremental = build_snapshot(settings, first)
+    full = build_snapshot(make_settings(tmp_path, **{"corpus.index_cache": ""}))
+    for question in ("dojo tiles", "what is dojo", "5760 gpus", "tesla supercomputer vision"):
+        a = incremental.index.search(incremental.index.parse(question), 5)
+        b = full.index.search(full.index.parse(question), 5)
+        assert [(h.doc, round(h.score, 9)) for h in a] == [(h.doc, round(h.score, 9)) for h in b]
+
+
+def test_damaged_index_is_rebuilt_with_a_warning(
+    tmp_path: Path, reads: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path)
+    build_snapshot(settings)
+    (cached,) = (tmp_path / "index").iterdir()
+    cached.write_bytes(cached.read_bytes()[:200])  # cut short, as by a crash
+    reads.clear()
+    with caplog.at_level(logging.WARNING):
+        snapshot = build_snapshot(settings)
+    assert len(reads) == 5 and len(snapshot.index) == 5
+    assert "cannot be used" in caplog.text
+    cached.write_bytes(b"not an index at all")
+    assert store.load(cached, "whatever") is None
+
+
+def test_other_settings_mean_a_rebuild(tmp_path: Path, reads: list[str]) -> None:
+    build_snapshot(make_settings(tmp_path))
+    reads.clear()
+    build_snapshot(make_settings(tmp_path, **{"search.weight_title": 5}))
+    assert len(reads) == 5
+
+
+def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    for _ in range(3):
+        build_snapshot(settings, None)
+        (settings.corpus_dir / f"f{_}.md").write_text(f"# File {_}\n\nText {_}.\n")
+    assert [p.suffix for p in (tmp_path / "index").iterdir()] == [".bin"]
+
+
+async def test_service_uses_the_saved_index_across_restarts(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    settings = make_settings(tmp_path)
+    first = Service(settings)
+    await first.start()
+    answer = await first.ask("what is dojo")
+    reads.clear()
+    second = Service(settings)
+    report = await second.start()
+    assert reads == [] and report.documents == 5
+    again = await second.ask("what is dojo")
+    assert [r.article.id for r in again.results] == [r.article.id for r in answer.results]
