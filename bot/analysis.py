@@ -77,9 +77,21 @@ class Token:
 
 def fold(text: str) -> str:
     """Return ``text`` case-folded, with accents and compatibility forms removed."""
-    text = unicodedata.normalize("NFKD", text.translate(_CHAR_MAP))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return text.casefold()
+    text = text.translate(_CHAR_MAP)
+    if text.isascii():  # the common case: nothing to decompose
+        return text.lower()
+    return "".join(map(_fold_translated, text))
+
+
+@lru_cache(maxsize=65_536)
+def _fold_translated(ch: str) -> str:
+    """One already translated character, decomposed, without marks, case-folded.
+
+    Folding never looks at a character's neighbours once combining marks are
+    dropped, so folding character by character gives the same text.
+    """
+    decomposed = unicodedata.normalize("NFKD", ch)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 @lru_cache(maxsize=200_000)
@@ -123,28 +135,30 @@ def _folded_words(folded: str) -> Iterator[tuple[str, int, int]]:
         yield match.group(0), match.start(), match.end()
 
 
-def terms_of_word(word: str) -> list[str]:
+@lru_cache(maxsize=500_000)
+def terms_of_word(word: str) -> tuple[str, ...]:
     """The index terms of one folded word: empty for stop words.
 
     A snake_case identifier gives itself and the terms of its parts, so
     ``cfg_select`` finds the identifier first and its words too.
     """
     if "_" in word:
-        parts = [term for part in word.split("_") if part for term in terms_of_word(part)]
-        return [word, *parts] if len(word) <= 60 else parts
+        parts = tuple(term for part in word.split("_") if part for term in terms_of_word(part))
+        return (word, *parts) if len(word) <= 60 else parts
     if word[0].isdigit():
-        return _normalise_number(word)
+        return tuple(_normalise_number(word))
     if is_stop_word(word) or len(word) > 40:
-        return []
+        return ()
     if word.isascii() and len(word) == 1 and not word.isdigit():
-        return []
-    return [stem(word)]
+        return ()
+    return (stem(word),)
 
 
 def analyze(text: str) -> list[str]:
     """Return the index terms of ``text``: the one path for documents and questions."""
+    folded = _APOSTROPHE_RE.sub(" ", _APOSTROPHE_S_RE.sub("  ", fold(text)))
     terms: list[str] = []
-    for word, _start, _end in surface_words(text):
+    for word in _TOKEN_RE.findall(folded):
         terms.extend(terms_of_word(word))
     return terms
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from bot.analysis import tokens_with_offsets
+from bot.analysis import analyze, fold, tokens_with_offsets
 from bot.corpus import Article
 
 ELLIPSIS = "\u2026"
@@ -67,8 +67,27 @@ class _Window:
     order: int
 
 
-def _matched(sentence: str, terms: frozenset[str]) -> frozenset[str]:
-    return frozenset(token.term for token in tokens_with_offsets(sentence) if token.term in terms)
+def _matched(sentence: str, terms: frozenset[str], quick: re.Pattern[str] | None) -> frozenset[str]:
+    if quick is not None and not quick.search(fold(sentence)):
+        return frozenset()
+    return terms.intersection(analyze(sentence))
+
+
+def quick_filter(terms: frozenset[str]) -> re.Pattern[str] | None:
+    """A cheap test that rules out sentences holding none of ``terms``.
+
+    Snowball stems keep the start of the word, so a sentence whose folded text
+    has no word starting with a stem's first four letters cannot hold that
+    stem. Numbers and identifiers are not stems: with one of those, no filter.
+    """
+    prefixes = set()
+    for term in terms:
+        if not term.isalpha():
+            return None
+        prefixes.add(re.escape(term[:4]))
+    if not prefixes:
+        return None
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(sorted(prefixes)) + ")")
 
 
 def _windows(
@@ -79,8 +98,9 @@ def _windows(
     max_chars: int,
 ) -> Iterator[_Window]:
     order = 0
+    quick = quick_filter(terms)
     for sentences in _units(article):
-        matches = [_matched(s, terms) for s in sentences]
+        matches = [_matched(s, terms, quick) for s in sentences]
         for start in range(len(sentences)):
             if len(sentences[start]) < _MIN_SENTENCE_CHARS or not matches[start]:
                 continue

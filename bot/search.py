@@ -290,15 +290,14 @@ class Index:
         """
         if not query.terms or not self.articles:
             return []
-        scores = self.scores(query.terms)
         # every article holding a question term competes, even where BM25's idf is 0
         # (a term in exactly half of a tiny corpus)
-        candidates = self.engine.matching(query.terms)
+        scores, candidates = self.engine.search(query.terms)
         mask = self.allowed(filters or Filters())
         if mask is not None:
             candidates = candidates[mask[candidates]]
         ranked = top_positions(scores, candidates, (k + extra) * 4 + 10)
-        groups = group_duplicates(ranked, self, duplicate_similarity)
+        groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)
         return [
             Hit(lead, float(scores[lead]), self.coverage(lead, query), tuple(rest))
             for lead, rest in groups[: k + extra]
@@ -326,24 +325,36 @@ def passes(article: Article, filters: Filters) -> bool:
     return True
 
 
-def _similar(index: Index, a: int, b: int, threshold: float) -> bool:
+def _similar(
+    index: Index, a: int, b: int, threshold: float, titles: dict[int, frozenset[str]]
+) -> bool:
     first, second = index.articles[a], index.articles[b]
     if first.url and first.url == second.url:
         return True
-    ta, tb = index.title_terms(a), index.title_terms(b)
-    if len(ta) < 3 or len(tb) < 3:
+    for doc in (a, b):
+        if doc not in titles:
+            titles[doc] = index.title_terms(doc)
+    ta, tb = titles[a], titles[b]
+    if len(ta) < 3 or len(tb) < 3 or min(len(ta), len(tb)) < threshold * max(len(ta), len(tb)):
         return False
     return len(ta & tb) / len(ta | tb) >= threshold
 
 
 def group_duplicates(
-    ranked: Sequence[int], index: Index, threshold: float
+    ranked: Sequence[int], index: Index, threshold: float, wanted: int | None = None
 ) -> list[tuple[int, list[int]]]:
-    """Group near-duplicate stories (same link, or titles alike) under their best-ranked one."""
+    """Group near-duplicate stories (same link, or titles alike) under their best-ranked one.
+
+    With ``wanted``, scanning stops once that many groups exist and twice as
+    many articles were looked at (later ones could only add "also covered by").
+    """
     groups: list[tuple[int, list[int]]] = []
-    for doc in ranked:
+    titles: dict[int, frozenset[str]] = {}
+    for seen, doc in enumerate(ranked):
+        if wanted is not None and len(groups) >= wanted and seen >= 2 * wanted:
+            break
         for lead, rest in groups:
-            if _similar(index, lead, doc, threshold):
+            if _similar(index, lead, doc, threshold, titles):
                 rest.append(doc)
                 break
         else:

@@ -115,6 +115,9 @@ class Engine(Protocol):
     def matching(self, terms: Sequence[str]) -> np.ndarray:
         """Positions of the documents that hold at least one of ``terms``, ascending."""
 
+    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """``scores`` and ``matching`` together (one pass where the engine can)."""
+
 
 class SparseEngine:
     """Precomputed BM25 weights, term-major: a question adds up a few postings lists."""
@@ -161,7 +164,13 @@ class SparseEngine:
     def matching(self, terms: Sequence[str]) -> np.ndarray:
         """Documents holding at least one of the terms."""
         docs, _weights = self._postings(terms)
-        return np.unique(docs)
+        return np.flatnonzero(np.bincount(docs, minlength=self.documents))
+
+    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of every document and the documents holding a term, in one pass."""
+        docs, weights = self._postings(terms)
+        scores = np.bincount(docs, weights=weights, minlength=self.documents)
+        return scores, np.flatnonzero(np.bincount(docs, minlength=self.documents))
 
 
 class RankBm25Engine:
@@ -189,8 +198,12 @@ class RankBm25Engine:
             return np.zeros(0, np.int32)
         return self._sparse_postings.matching(terms)
 
+    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Scores of every document (from rank-bm25) and the documents holding a term."""
+        return self.scores(terms), self.matching(terms)
 
-SPARSE_FROM_DOCUMENTS = 20_000
+
+SPARSE_FROM_DOCUMENTS = 2_000
 
 
 def make_engine(matrix: TermMatrix, k1: float, b: float, choice: str = "auto") -> Engine:

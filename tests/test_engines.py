@@ -45,7 +45,7 @@ def test_engine_choice_by_size_and_setting() -> None:
     small = TermMatrix.build([Counter({"a": 1}), Counter({"b": 2})])
     assert isinstance(make_engine(small, 1.5, 0.75), RankBm25Engine)
     assert isinstance(make_engine(small, 1.5, 0.75, "sparse"), SparseEngine)
-    big = TermMatrix.build(Counter({f"t{n % 50}": 1}) for n in range(20_000))
+    big = TermMatrix.build(Counter({f"t{n % 50}": 1}) for n in range(2_000))
     assert isinstance(make_engine(big, 1.5, 0.75), SparseEngine)
     assert isinstance(make_engine(big, 1.5, 0.75, "bm25"), RankBm25Engine)
 
