@@ -154,11 +154,18 @@ def terms_of_word(word: str) -> tuple[str, ...]:
     return (stem(word),)
 
 
+def words_of(text: str) -> list[str]:
+    """The folded words of ``text`` (what :func:`surface_words` yields, without offsets)."""
+    folded = fold(text)
+    if "'" in folded:
+        folded = _APOSTROPHE_RE.sub(" ", _APOSTROPHE_S_RE.sub("  ", folded))
+    return _TOKEN_RE.findall(folded)
+
+
 def analyze(text: str) -> list[str]:
     """Return the index terms of ``text``: the one path for documents and questions."""
-    folded = _APOSTROPHE_RE.sub(" ", _APOSTROPHE_S_RE.sub("  ", fold(text)))
     terms: list[str] = []
-    for word in _TOKEN_RE.findall(folded):
+    for word in words_of(text):
         terms.extend(terms_of_word(word))
     return terms
 

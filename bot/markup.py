@@ -37,16 +37,21 @@ _SENTENCE_END = (".", "!", "?", ":", ";")
 
 def clean_inline(text: str) -> str:
     """Plain text of an HTML or markdown snippet on one line: entities decoded, tags gone."""
-    text = _COMMENT_RE.sub(" ", text)
-    text = _TAG_RE.sub(" ", text)
-    text = html.unescape(html.unescape(text))
-    text = _IMAGE_RE.sub(r"\1", text)
-    text = _LINK_RE.sub(r"\1", text)
-    text = _REF_LINK_RE.sub(r"\1", text)
-    text = _INLINE_CODE_RE.sub(r"\1", text)
-    text = _EMPHASIS_RE.sub(r"\2", text)
-    text = _UNDERSCORE_EMPHASIS_RE.sub(r"\2", text)
-    text = text.replace("\\", "") if "\\" in text and not text.count("\\") > 20 else text
+    # each step runs only when its marker is present: most text has none
+    if "<" in text:
+        text = _TAG_RE.sub(" ", _COMMENT_RE.sub(" ", text))
+    if "&" in text:
+        text = html.unescape(html.unescape(text))
+    if "[" in text:
+        text = _REF_LINK_RE.sub(r"\1", _LINK_RE.sub(r"\1", _IMAGE_RE.sub(r"\1", text)))
+    if "`" in text:
+        text = _INLINE_CODE_RE.sub(r"\1", text)
+    if "*" in text or "~" in text:
+        text = _EMPHASIS_RE.sub(r"\2", text)
+    if "_" in text:
+        text = _UNDERSCORE_EMPHASIS_RE.sub(r"\2", text)
+    if "\\" in text and text.count("\\") <= 20:
+        text = text.replace("\\", "")
     return _SPACE_RE.sub(" ", text.replace("\n", " ")).strip()
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot import lexicon
-from bot.analysis import analyze, surface_words, terms_of_word
+from bot.analysis import analyze, surface_words, terms_of_word, words_of
 from bot.corpus import Article
 from bot.store import Parts
 from bot.termindex import TermMatrix, make_engine, top_positions
@@ -116,7 +116,7 @@ def analyse_article(article: Article, weights: Weights) -> tuple[Counter[str], s
 def analyze_with_words(text: str, words: set[str]) -> list[str]:
     """Index terms of ``text``; its alphabetic content words are added to ``words``."""
     terms: list[str] = []
-    for word, _start, _end in surface_words(text):
+    for word in words_of(text):
         found = terms_of_word(word)
         if found:
             terms.extend(found)
