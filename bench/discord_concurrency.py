@@ -21,8 +21,14 @@ from bot.evaluate import read_questions
 from bot.service import Service
 from bot.settings import load_settings
 from bot.stats import percentile
-from tests.fakediscord import IDS, FakeConfig, FakeDiscord, default_config, patched_discord
-from tests.fakediscord import running_bot
+from tests.fakediscord import (
+    IDS,
+    FakeConfig,
+    FakeDiscord,
+    default_config,
+    patched_discord,
+    running_bot,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
