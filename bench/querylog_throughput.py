@@ -1,6 +1,6 @@
 """Questions per second the query log sustains: batched (as the bot runs) vs one commit each.
 
-    python -m bench.querylog_throughput [--rows 20000]
+python -m bench.querylog_throughput [--rows 20000]
 """
 
 from __future__ import annotations

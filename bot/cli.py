@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
@@ -100,11 +101,31 @@ def _date(value: str | None, name: str) -> str | None:
     return parsed[:10]
 
 
+# Terminal control characters (escape sequences, bidi overrides) in a question or an
+# article must not reach a terminal: they could rewrite what the reader sees.
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+_ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+def terminal_safe(text: str) -> str:
+    """``text`` without control characters other than newline and tab."""
+    return _CONTROL_RE.sub("", text)
+
+
+def question_text(text: str) -> str:
+    """A question typed or piped in: undecodable bytes become U+FFFD, and terminal
+    escape sequences (text pasted from a coloured terminal) and controls go."""
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return terminal_safe(_ANSI_RE.sub("", text.replace("\t", " ")))
+
+
 def _print_answer(answer_obj: Any, as_json: bool, out: TextIO) -> None:
     if as_json:
         out.write(json.dumps(answer_json(answer_obj), ensure_ascii=False) + "\n")
     else:
-        out.write(answer_text(answer_obj) + "\n")
+        out.write(terminal_safe(answer_text(answer_obj)) + "\n")
 
 
 async def cmd_ask(args: argparse.Namespace, service: Service, out: TextIO) -> int:
@@ -121,7 +142,7 @@ async def cmd_ask(args: argparse.Namespace, service: Service, out: TextIO) -> in
             if not line.strip():
                 continue
             try:
-                answer = await service.ask(line, filters=filters, context=context)
+                answer = await service.ask(question_text(line), filters=filters, context=context)
             except QuestionError as exc:
                 out.write(
                     json.dumps({"query": line, "error": str(exc)}) + "\n"
@@ -134,7 +155,9 @@ async def cmd_ask(args: argparse.Namespace, service: Service, out: TextIO) -> in
                 out.write("\n")
         return 0
     try:
-        answer = await service.ask(" ".join(args.question), filters=filters, context=context)
+        answer = await service.ask(
+            question_text(" ".join(args.question)), filters=filters, context=context
+        )
     except QuestionError as exc:
         raise UsageError(str(exc)) from None
     _print_answer(answer, args.json, out)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -93,10 +94,13 @@ def iter_files(root: Path, extensions: tuple[str, ...]) -> Iterator[tuple[Path, 
             if name.startswith("."):
                 continue
             path = Path(folder) / name
-            if path.suffix.lower() not in extensions:
+            if printable_path(name) != name:
+                # reported under a printable name (U+FFFD for the bad bytes), never read
+                yield Path(folder) / printable_path(name), "file name is not valid UTF-8"
+            elif path.suffix.lower() not in extensions:
                 yield path, f"not a text or markdown file ({path.suffix or 'no extension'})"
             else:
-                yield path, None
+                yield path, link_reason(root, path)
 
 
 def decode(raw: bytes) -> str:
@@ -112,18 +116,51 @@ def decode(raw: bytes) -> str:
 
 
 def read_text(path: Path, max_bytes: int) -> str:
-    """Read and decode one file, refusing files over ``max_bytes``."""
+    """Read and decode one file, refusing files over ``max_bytes`` and anything not a file.
+
+    The file is opened without blocking and checked on the open descriptor, so
+    a FIFO or device cannot hang a reindex, and a file that grows after it was
+    listed is still cut off at the limit.
+    """
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise SkipFile(f"file too large ({size:,} bytes; limit {max_bytes:,})")
-        with path.open("rb") as handle:
-            raw = handle.read(max_bytes + 1)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as exc:
         raise SkipFile(f"cannot read file: {exc.strerror or exc}") from exc
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise SkipFile("not a regular file")
+            if info.st_size > max_bytes:
+                raise SkipFile(f"file too large ({info.st_size:,} bytes; limit {max_bytes:,})")
+            raw = handle.read(max_bytes + 1)
+        except OSError as exc:
+            raise SkipFile(f"cannot read file: {exc.strerror or exc}") from exc
     if len(raw) > max_bytes:
-        raise SkipFile(f"file too large (over {max_bytes:,} bytes)")
+        raise SkipFile(f"file too large (over {max_bytes:,} bytes; limit {max_bytes:,})")
     return decode(raw)
+
+
+def printable_path(rel: str) -> str:
+    """A path as it can be printed and stored: undecodable bytes of a file name replaced."""
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def link_reason(root: Path, path: Path) -> str | None:
+    """Why a symbolic link must not be followed (broken, or leading out of the corpus), or None.
+
+    A link out of the folder could publish any file the bot can read (its own
+    settings, say) to everyone who asks.
+    """
+    if not path.is_symlink():
+        return None
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # missing target, or a loop of links
+        return "broken symbolic link"
+    if not target.is_relative_to(root.resolve()):
+        return "symbolic link to a file outside the corpus folder"
+    return None
 
 
 def _plain_text_header(content: str) -> tuple[str | None, str | None, str]:
@@ -215,9 +252,17 @@ def _image_urls(value: Any) -> Iterator[str]:
 
 
 def load_file(root: Path, path: Path, options: LoadOptions) -> Article:
-    """Load one corpus file; raises :class:`SkipFile` with the reason when it cannot."""
+    """Load one corpus file; raises :class:`SkipFile` with the reason when it cannot.
+
+    Content no parser expected is a skip too, so one odd file never fails a reindex.
+    """
     rel_id = path.relative_to(root).as_posix()
-    return build_article(rel_id, read_text(path, options.max_file_bytes), options)
+    text = read_text(path, options.max_file_bytes)
+    try:
+        return build_article(rel_id, text, options)
+    except (ValueError, TypeError, RecursionError) as exc:
+        log.warning("unexpected content in %s", rel_id, exc_info=True)
+        raise SkipFile(f"could not parse: {exc}") from exc
 
 
 def load_corpus(root: Path, options: LoadOptions | None = None) -> LoadReport:
@@ -233,7 +278,4 @@ def load_corpus(root: Path, options: LoadOptions | None = None) -> LoadReport:
             report.articles.append(load_file(root, path, options))
         except SkipFile as exc:
             report.skipped.append(Skipped(rel, str(exc)))
-        except (ValueError, TypeError, RecursionError) as exc:
-            log.warning("unexpected content in %s", rel, exc_info=True)
-            report.skipped.append(Skipped(rel, f"could not parse: {exc}"))
     return report

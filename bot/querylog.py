@@ -66,10 +66,15 @@ def utc_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
 
 
+def storable(text: str) -> str:
+    """Text SQLite can store: NUL bytes and lone surrogates (undecodable input) replaced."""
+    return text.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
+
+
 def row_for(answer: Answer, context: AskContext, user_key: str | None) -> Row:
     """The row recorded for one answered question."""
     results = [
-        {"id": r.article.id, "score": round(r.score, 3), "coverage": round(r.coverage, 3)}
+        {"id": storable(r.article.id), "score": round(r.score, 3), "coverage": round(r.coverage, 3)}
         for r in answer.results
     ]
     return Row(
@@ -79,7 +84,7 @@ def row_for(answer: Answer, context: AskContext, user_key: str | None) -> Row:
             context.guild_id,
             context.channel_id,
             user_key,
-            answer.query,
+            storable(answer.query),
             int(answer.answered),
             json.dumps(results),
             round(answer.took_ms, 3),
@@ -123,6 +128,8 @@ class QueryLog:
         self._queue: list[Row] = []
         self._wake = asyncio.Event()
         self._writer: asyncio.Task[None] | None = None
+        self._flush_lock = asyncio.Lock()
+        self._migrated = False
         self._closing = False
         self._failing: str | None = None
         self.lost = 0
@@ -134,6 +141,7 @@ class QueryLog:
         try:
             async with self._connect() as db:
                 await migrate(db)
+            self._migrated = True
             await self.prune()
         except (sqlite3.Error, OSError) as exc:
             self._note_failure(exc)
@@ -165,14 +173,22 @@ class QueryLog:
                     await self.prune()
 
     async def flush(self) -> None:
-        """Write every queued row now, in one transaction."""
+        """Write every queued row now, in one transaction.
+
+        A flush waits for one already under way (the writer task's), so when it
+        returns every row queued before the call is committed or counted lost.
+        """
+        async with self._flush_lock:
+            await self._flush_now()
+
+    async def _flush_now(self) -> None:
         if not self._queue and not self._unsaved_losses:
             return
         batch, self._queue = self._queue, []
         for attempt in range(RETRIES):
             try:
                 await self._write(batch)
-            except (sqlite3.Error, OSError) as exc:
+            except (sqlite3.Error, OSError, ValueError) as exc:
                 if attempt + 1 < RETRIES and "locked" in str(exc):
                     await asyncio.sleep(0.2 * (attempt + 1))
                     continue
@@ -190,6 +206,7 @@ class QueryLog:
     async def _write(self, batch: list[Row]) -> None:
         async with self._connect() as db:
             await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            await self._ensure_schema(db)
             await db.executemany(INSERT_QUERY, [row.values for row in batch])
             if self._unsaved_losses:
                 now = utc_now()
@@ -199,7 +216,14 @@ class QueryLog:
             await db.commit()
         self._unsaved_losses = []
 
+    async def _ensure_schema(self, db: aiosqlite.Connection) -> None:
+        """Create or upgrade the tables if that failed at open (the file was locked, say)."""
+        if not self._migrated:
+            await migrate(db)
+            self._migrated = True
+
     def _note_failure(self, exc: BaseException) -> None:
+        """Log a failure once per cause (a corrupt file fails at open and at every write)."""
         cause = f"{type(exc).__name__}: {exc}"
         if self._failing != cause:
             log.error("query log %s cannot be written (%s); answers continue", self.path, cause)
@@ -233,9 +257,11 @@ class QueryLog:
         key = self.keys.key_for(user_id)
         async with self._connect() as db:
             await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            await self._ensure_schema(db)
             async with db.execute(SELECT_VOTE, (message_id, key)) as cursor:
                 row = await cursor.fetchone()
-            await db.execute(UPSERT_VOTE, (message_id, key, vote, question, top_id, utc_now()))
+            values = (message_id, key, vote, storable(question), top_id, utc_now())
+            await db.execute(UPSERT_VOTE, values)
             await db.commit()
         return int(row[0]) if row else None
 
@@ -246,6 +272,7 @@ class QueryLog:
         self._queue = [row for row in self._queue if row.values[4] != key]
         async with self._connect() as db:
             await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            await self._ensure_schema(db)
             queries = await db.execute(DELETE_USER_QUERIES, (key,))
             votes = await db.execute(DELETE_USER_FEEDBACK, (key,))
             await db.commit()

@@ -17,17 +17,25 @@ class RateLimiter:
         self._clock = clock
         self._events: dict[Hashable, deque[float]] = {}
 
-    def hit(self, key: Hashable) -> float:
-        """Record an event for ``key``: 0 when allowed, else the seconds to wait."""
+    def peek(self, key: Hashable) -> float:
+        """The seconds ``key`` must wait before its next event (0: allowed now); records nothing."""
         if self.per <= 0:
             return 0.0
         now = self._clock()
-        events = self._events.setdefault(key, deque())
+        events = self._events.get(key)
+        if events is None:
+            return 0.0
         while events and now - events[0] >= self.per:
             events.popleft()
-        if len(events) >= self.rate:
-            return self.per - (now - events[0])
-        events.append(now)
+        return self.per - (now - events[0]) if len(events) >= self.rate else 0.0
+
+    def hit(self, key: Hashable) -> float:
+        """Record an event for ``key``: 0 when allowed, else the seconds to wait."""
+        wait = self.peek(key)
+        if wait or self.per <= 0:
+            return wait
+        now = self._clock()
+        self._events.setdefault(key, deque()).append(now)
         if len(self._events) > 10_000:  # forget idle keys now and then
             self._prune(now)
         return 0.0

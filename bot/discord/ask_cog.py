@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import re
 from typing import TYPE_CHECKING
 
@@ -46,6 +47,26 @@ class AskCog(commands.Cog):
     ) -> Answer:
         return await self.bot.service.ask(question, filters=filters, k=k, context=context)
 
+    def throttled(self, user_id: int, guild_id: int | None) -> str | None:
+        """Why this question must wait (per-user, then per-server limit), or None to go ahead.
+
+        Nothing is counted for a refused question, so a member who keeps asking
+        while refused cannot use up the server's allowance.
+        """
+        wait = self.bot.limiter.peek(user_id)
+        if wait:
+            return f"You're asking quickly \u2014 try again in {math.ceil(wait)} s."
+        if guild_id is not None:
+            wait = self.bot.guild_limiter.peek(guild_id)
+            if wait:
+                return (
+                    "This server is asking a lot right now \u2014 "
+                    f"try again in {math.ceil(wait)} s."
+                )
+            self.bot.guild_limiter.hit(guild_id)
+        self.bot.limiter.hit(user_id)
+        return None
+
     def _reply(
         self, answer: Answer, question: str, filters: Filters
     ) -> tuple[discord.Embed, AnswerView]:
@@ -83,11 +104,14 @@ class AskCog(commands.Cog):
         until: app_commands.Range[str, 0, 40] | None = None,
     ) -> None:
         """Answer a question with an embed, citations and buttons."""
-        wait = self.bot.limiter.hit(interaction.user.id)
-        if wait:
-            await interaction.response.send_message(
-                f"You're asking quickly \u2014 try again in {wait:.0f} s.", ephemeral=True
-            )
+        from bot.discord.client import send_private
+
+        if is_blank(question):
+            await interaction.response.send_message(EMPTY_QUESTION, ephemeral=True)
+            return
+        refusal = self.throttled(interaction.user.id, interaction.guild_id)
+        if refusal:
+            await interaction.response.send_message(refusal, ephemeral=True)
             return
         try:
             filters = Filters(topic or None, source or None, _day(since), _day(until))
@@ -101,7 +125,7 @@ class AskCog(commands.Cog):
         try:
             answer = await self._answer(question, filters, context)
         except QuestionError as exc:
-            await interaction.followup.send(str(exc), ephemeral=True)
+            await send_private(interaction, str(exc))
             return
         embed, view = self._reply(answer, answer.query, filters)
         await interaction.followup.send(embed=embed, view=view)
@@ -146,25 +170,31 @@ class AskCog(commands.Cog):
         question = strip_mentions(message.content, me.id)
         if await self.bot.handle_owner_message(message, question):
             return
-        if not question:
+        if is_blank(question):
             await self._send_reply(message, content=self.help_text())
             return
-        wait = self.bot.limiter.hit(message.author.id)
-        if wait:
-            await self._send_reply(
-                message, content=f"You're asking quickly \u2014 try again in {wait:.0f} s."
-            )
+        guild_id = message.guild.id if message.guild else None
+        refusal = self.throttled(message.author.id, guild_id)
+        if refusal:
+            await self._send_reply(message, content=refusal)
             return
-        context = AskContext(
-            "mention",
-            message.author.id,
-            message.guild.id if message.guild else None,
-            message.channel.id,
-        )
+        await self._answer_message(message, question, guild_id)
+
+    async def _answer_message(
+        self, message: discord.Message, question: str, guild_id: int | None
+    ) -> None:
+        """Answer a mention; a failure gets one short sentence in reply, the log the traceback."""
+        from bot.discord.client import ERROR_MESSAGE
+
+        context = AskContext("mention", message.author.id, guild_id, message.channel.id)
         try:
             answer = await self._answer(question, Filters(), context)
         except QuestionError as exc:
             await self._send_reply(message, content=str(exc))
+            return
+        except Exception:  # a mention has no tree error handler: answer and log here
+            log.exception("answering message %s failed", message.id)
+            await self._send_reply(message, content=ERROR_MESSAGE)
             return
         embed, view = self._reply(answer, answer.query, Filters())
         await self._send_reply(message, embed=embed, view=view)
@@ -190,6 +220,12 @@ class AskCog(commands.Cog):
 
 
 _MENTION_RE = re.compile(r"<@!?(\d+)>")
+EMPTY_QUESTION = "The question is empty: ask something about the corpus."
+
+
+def is_blank(question: str) -> bool:
+    """Whether nothing is left of a question once NUL bytes and whitespace are gone."""
+    return not question.replace("\x00", " ").strip()
 
 
 def strip_mentions(content: str, bot_id: int) -> str:
@@ -203,7 +239,7 @@ def _day(value: str | None) -> str | None:
         return None
     parsed = parse_date(value.strip())
     if parsed is None:
-        raise ValueError(f"\u201c{cut(escape(value), 40)}\u201d is not a date: use YYYY-MM-DD.")
+        raise ValueError(f"\u201c{escape(cut(value, 40))}\u201d is not a date: use YYYY-MM-DD.")
     return parsed[:10]
 
 

@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.discord.admin_cog import AdminCog, PrivacyCog
 from bot.discord.ask_cog import AskCog
-from bot.discord.embeds import cut
+from bot.discord.embeds import cut, plain
 from bot.querylog import QueryLog
 from bot.ratelimit import RateLimiter
 from bot.service import Service
@@ -50,6 +50,9 @@ class CorpusBot(commands.Bot):
 
         With ``querylog``, answers carry feedback buttons and admins get ``/stats``.
         """
+        # This bot never joins voice: the missing voice libraries are not worth a warning.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
         intents.message_content = False  # mentions and DMs carry their content anyway
         super().__init__(
@@ -64,6 +67,9 @@ class CorpusBot(commands.Bot):
         self.state_dir = state_dir
         self.limiter = RateLimiter(
             settings.discord.cooldown_rate, settings.discord.cooldown_seconds
+        )
+        self.guild_limiter = RateLimiter(
+            settings.discord.guild_rate, settings.discord.guild_seconds
         )
         self.watcher: CorpusWatcher | None = None
         self.synced_on_start = False
@@ -148,7 +154,7 @@ class CorpusBot(commands.Bot):
             facets = self.service.snapshot.facets
             topics = facets.topics[:3] or facets.sources[:3]
         about = ", ".join(topics) if topics else "the articles I know"
-        return cut(f"/ask me about {about}", PRESENCE_MAX)
+        return cut(plain(f"/ask me about {about}"), PRESENCE_MAX)
 
     async def update_presence(self) -> None:
         """Set the presence line (ignored when not connected)."""

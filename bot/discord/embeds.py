@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import urlsplit
 
 import discord
 
@@ -28,8 +29,13 @@ FOOTER_MAX = 2048
 FIELDS_MAX = 25
 EMBED_TOTAL_MAX = 6000
 CONTENT_MAX = 2000
+NOTE_MAX = 300
 ELLIPSIS = "\u2026"
 _SPACES = re.compile(r"\s+")
+# Control characters, bidi embeddings/overrides/isolates and lone surrogates: invisible
+# in a reply at best, at worst they reorder what readers see or break the JSON payload.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+URL_MAX = 512
 COLOUR_ANSWER = discord.Colour.blurple()
 COLOUR_UNSURE = discord.Colour.gold()
 COLOUR_ADMIN = discord.Colour.dark_grey()
@@ -47,19 +53,44 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip() + ELLIPSIS
 
 
+def plain(text: str) -> str:
+    """Text for places Discord shows without Markdown (titles, labels): one line, no controls.
+
+    Mentions get an invisible zero-width space, so they never resolve anywhere.
+    """
+    text = _INVISIBLE.sub("", _SPACES.sub(" ", text)).strip()
+    return discord.utils.escape_mentions(text).replace("<@", "<@\u200b").replace("<#", "<#\u200b")
+
+
 def escape(text: str) -> str:
-    """Corpus or user text made inert: Markdown escaped, mentions defused, one line."""
-    text = _SPACES.sub(" ", text)
+    """Corpus or user text made inert: Markdown escaped, mentions defused, one line.
+
+    Control and bidi-override characters are removed as well.
+    """
+    text = _INVISIBLE.sub("", _SPACES.sub(" ", text))
     text = discord.utils.escape_markdown(text)
     text = discord.utils.escape_mentions(text)
     return text.replace("<@", "<@\u200b").replace("<#", "<#\u200b")
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL if it is a plain http(s) link Discord will accept, else ``None``."""
-    if not url or not url.startswith(("https://", "http://")) or len(url) > 512:
+    """The URL if it is a plain http(s) link with a host that Discord will accept, else ``None``.
+
+    Anything else (``javascript:``, ``data:``, ``ftp:``, a relative link, spaces or
+    control characters) would be refused by Discord, failing the whole reply, or
+    should never be offered to a reader: the article is then shown without a link.
+    """
+    if not url or len(url) > URL_MAX or not url.startswith(("https://", "http://")):
         return None
-    if any(ch.isspace() or ch in "<>()" for ch in url):
+    if any(ch.isspace() or ch in '<>()\\"' or _INVISIBLE.match(ch) for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+        _ = parts.port  # raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host or not url.isprintable():
         return None
     return url
 
@@ -100,13 +131,19 @@ def _related_value(links: Sequence[RelatedLink]) -> str:
     return cut("\n".join(lines), FIELD_VALUE_MAX)
 
 
-def _footer(answer: Answer, page: int) -> str:
-    parts = []
+def notes_lines(answer: Answer) -> list[str]:
+    """What the search did to the question ("cut to …", "Showing results for …"), escaped.
+
+    Shown at the top of the description, in italics, where readers see them.
+    """
+    lines = [f"*{escape(cut(note, NOTE_MAX))}*" for note in answer.notes]
     if answer.searched_for:
-        parts.append(f"Showing results for: {answer.searched_for}")
-    parts += list(answer.notes)
-    if page:
-        parts.append(f"page {page + 1}")
+        lines.append(f"*Showing results for: {escape(cut(answer.searched_for, NOTE_MAX))}*")
+    return lines
+
+
+def _footer(answer: Answer, page: int) -> str:
+    parts = [f"page {page + 1}"] if page else []
     parts.append(f"{answer.took_ms:.0f} ms")
     return cut(" \u00b7 ".join(parts), FOOTER_MAX)
 
@@ -121,14 +158,15 @@ def answer_embed(answer: Answer, page: int = 0, first_number: int = 1) -> discor
         return not_found_embed(answer)
     top = answer.results[0]
     embed = discord.Embed(
-        title=cut(top.article.title, TITLE_MAX),
+        title=cut(plain(top.article.title), TITLE_MAX) or "(untitled)",
         url=safe_url(top.article.url),
         colour=COLOUR_ANSWER,
     )
     excerpt = top.excerpt.markdown(escape) if page == 0 else ""
     citations = "\n".join(_citations(answer.results, first_number))
+    notes = "".join(f"{line}\n" for line in notes_lines(answer)) if page == 0 else ""
     head = f"{cut(excerpt, 1500)}\n\n" if excerpt else ""
-    embed.description = cut(head + citations, DESCRIPTION_MAX)
+    embed.description = cut(notes + head + citations, DESCRIPTION_MAX)
     if answer.related and page == 0:
         embed.add_field(name="Related", value=_related_value(answer.related), inline=False)
     embed.set_footer(text=_footer(answer, page))
@@ -137,7 +175,7 @@ def answer_embed(answer: Answer, page: int = 0, first_number: int = 1) -> discor
 
 def not_found_embed(answer: Answer) -> discord.Embed:
     """The plain "not in the corpus" reply, with the nearest matches as suggestions."""
-    lines = ["I couldn't find an answer to that in the corpus."]
+    lines = [*notes_lines(answer), "I couldn't find an answer to that in the corpus."]
     if answer.results:
         lines += ["", "Not sure, but these come closest:"]
         lines += _citations(answer.results, 1)

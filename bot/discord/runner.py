@@ -1,4 +1,9 @@
-"""``python -m bot run``: start the Discord bot with the shared service and query log."""
+"""``python -m bot run``: start the Discord bot with the shared service and query log.
+
+Every way this can fail before or while connecting (no token, a rejected
+token, Discord unreachable) ends with one line on stderr and a non-zero exit
+code; the token is masked in every log record and never printed.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,12 @@ import logging
 import os
 import sys
 
+import aiohttp
 import discord
 
 from bot.discord.client import CorpusBot
 from bot.querylog import open_log_from
+from bot.redact import install_redaction, redact, remove_redaction
 from bot.service import Service
 from bot.settings import Settings
 from bot.shutdown import stop_on_signals
@@ -17,10 +24,21 @@ from bot.shutdown import stop_on_signals
 log = logging.getLogger(__name__)
 
 TOKEN_ENV = "DISCORD_TOKEN"
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+# Failures to reach Discord at all (DNS, refused connection, TLS, a gateway that never answers).
+CONNECTION_ERRORS = (
+    OSError,
+    aiohttp.ClientError,
+    discord.GatewayNotFound,
+    discord.ConnectionClosed,
+    discord.HTTPException,
+    TimeoutError,
+)
 
 
-def _say(message: str) -> None:
-    sys.stderr.write(f"error: {message}\n")
+def _say(message: str, token: str = "") -> None:
+    sys.stderr.write(f"error: {redact(message, (token,) if token else ())}\n")
 
 
 async def run_bot(settings: Settings) -> int:
@@ -28,7 +46,16 @@ async def run_bot(settings: Settings) -> int:
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
         _say(f"{TOKEN_ENV} is not set: put the bot token from the Discord developer portal in it")
-        return 2
+        return EXIT_USAGE
+    redacting = install_redaction(token)
+    try:
+        return await _run(settings, token)
+    finally:
+        remove_redaction(redacting)
+
+
+async def _run(settings: Settings, token: str) -> int:
+    """Start the service and the bot; map connection failures to one line."""
     querylog = open_log_from(settings)
     await querylog.open()
     service = Service(settings, sink=querylog)
@@ -40,10 +67,20 @@ async def run_bot(settings: Settings) -> int:
             await bot.start(token)
     except discord.LoginFailure:
         _say(f"Discord rejected the token in {TOKEN_ENV}: check it in the developer portal")
-        return 1
+        return EXIT_FAILED
     except discord.PrivilegedIntentsRequired:
         _say("Discord refused the gateway intents this bot asked for")
-        return 1
+        return EXIT_FAILED
+    except CONNECTION_ERRORS as exc:
+        log.debug("could not connect to Discord", exc_info=True)
+        _say(f"cannot connect to Discord: {_describe(exc)}", token)
+        return EXIT_FAILED
     finally:
         await querylog.close()
     return 0
+
+
+def _describe(exc: BaseException) -> str:
+    """A one-line description of a connection failure."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:300]

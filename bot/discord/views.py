@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 import discord
 
 from bot.answer import Answer, Result
-from bot.discord.embeds import answer_embed, cut, safe_url
+from bot.discord.embeds import answer_embed, cut, plain, safe_url
 from bot.search import Filters
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,10 @@ def _link_buttons(answer: Answer, first_number: int) -> list[discord.ui.Button[d
         label = f"[{first_number + offset}] {result.article.source or result.article.title}"
         buttons.append(
             discord.ui.Button(
-                style=discord.ButtonStyle.link, label=cut(label, BUTTON_LABEL_MAX), url=url, row=0
+                style=discord.ButtonStyle.link,
+                label=cut(plain(label), BUTTON_LABEL_MAX),
+                url=url,
+                row=0,
             )
         )
     return buttons
