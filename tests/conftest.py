@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -53,4 +56,21 @@ def settings(tmp_path: Path) -> Settings:
             "db.path": str(tmp_path / "log.sqlite3"),
             "corpus.index_cache": str(tmp_path / "index"),
         },
+    )
+
+
+def run_cli(
+    *args: str | bytes, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """``python -m bot ARGS`` in a child process, free of the caller's BOT_ settings."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_"))}
+    full_env["BOT_CORPUS_INDEX_CACHE"] = ""  # build from the files, leave no cache behind
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        env=full_env,
+        timeout=120,
     )

@@ -2,29 +2,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from tests.conftest import ROOT, RUST_BLOG, SEEDS, needs_shared
-
-
-def run_cli(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_"))}
-    full_env["BOT_CORPUS_INDEX_CACHE"] = ""  # the CLI tests build from the files
-    full_env.update(env or {})
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        cwd=ROOT,
-        env=full_env,
-        timeout=120,
-    )
+from tests.conftest import ROOT, RUST_BLOG, SEEDS, needs_shared, run_cli
 
 
 @pytest.fixture

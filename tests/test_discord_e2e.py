@@ -8,59 +8,32 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import discord
 import pytest
 import pytest_asyncio
 
 from bot.discord.client import ERROR_MESSAGE, CorpusBot
 from bot.querylog import QueryLog
 from bot.service import Service
-from bot.settings import Settings, load_settings
 from bot.stats import read_stats
-from tests.conftest import SEEDS
+from tests.discord_support import (
+    EPHEMERAL,
+    MANAGE_GUILD,
+    MANAGE_GUILD_BIT,
+    NO_PERMISSIONS,
+    ask,
+    bot_settings,
+    buttons,
+    running_corpus_bot,
+)
 from tests.fakediscord import IDS, FakeDiscord, FakeUser, WaitTimeout, running_bot
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 
-EPHEMERAL = 64
-MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)
-MANAGE_GUILD_BIT = discord.Permissions(manage_guild=True).value
-NO_PERMISSIONS = str(discord.Permissions(send_messages=True).value)
-
-
-def bot_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    values = {
-        "corpus.dir": str(SEEDS),
-        "db.path": str(tmp_path / "log.sqlite3"),
-        "corpus.index_cache": str(tmp_path / "index"),
-        "discord.owner_ids": (IDS.owner,),
-        "discord.cooldown_rate": 100,
-    }
-    values.update(overrides)
-    return load_settings(env={}, overrides=values)
-
 
 @pytest_asyncio.fixture
 async def corpus_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[CorpusBot]:
-    settings = bot_settings(tmp_path)
-    querylog = QueryLog(settings.db_path)
-    await querylog.open()
-    service = Service(settings, sink=querylog)
-    await service.start()
-    async with running_bot(CorpusBot(settings, service, tmp_path, querylog)) as bot:
+    async with running_corpus_bot(tmp_path) as bot:
         yield bot
-    await querylog.close()
-
-
-def buttons(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [item for row in components for item in row["components"]]
-
-
-async def ask(fake: FakeDiscord, question: str, user: int = IDS.member, **options: str) -> Any:
-    record = await fake.send_slash_command("ask", {"question": question, **options}, user=user)
-    callback = await record.wait_callback()
-    assert callback["type"] == 5  # deferred within Discord's 3 seconds
-    return await record.wait_followup()
 
 
 async def test_login_syncs_commands_once(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:

@@ -14,28 +14,28 @@ import pytest_asyncio
 from bot.answer import Answer
 from bot.discord.ask_cog import EMPTY_QUESTION
 from bot.discord.client import CorpusBot
-from bot.querylog import QueryLog
 from bot.service import Service
+from tests.discord_support import (
+    EPHEMERAL,
+    MANAGE_GUILD,
+    NO_PERMISSIONS,
+    ask,
+    bot_settings,
+    buttons,
+    running_corpus_bot,
+)
 from tests.fakediscord import IDS, FakeDiscord, MessageRecord, running_bot
-from tests.test_discord_e2e import MANAGE_GUILD, NO_PERMISSIONS, ask, bot_settings, buttons
 from tests.test_hostile import HOSTILE, LONG, assert_inert
 
 pytest_plugins = ["tests.fakediscord.fixtures"]
 
-EPHEMERAL = 64
 NOTE = re.compile(r"\*Your question was cut to its first [\d,]+ characters\.\*")
 
 
 @pytest_asyncio.fixture
 async def corpus_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[CorpusBot]:
-    settings = bot_settings(tmp_path, **{"discord.guild_rate": 1000})
-    querylog = QueryLog(settings.db_path)
-    await querylog.open()
-    service = Service(settings, sink=querylog)
-    await service.start()
-    async with running_bot(CorpusBot(settings, service, tmp_path, querylog)) as bot:
+    async with running_corpus_bot(tmp_path, **{"discord.guild_rate": 1000}) as bot:
         yield bot
-    await querylog.close()
 
 
 async def reply_in(fake: FakeDiscord, channel_id: int) -> MessageRecord:

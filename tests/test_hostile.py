@@ -10,10 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
@@ -43,7 +40,7 @@ from bot.render import NOT_FOUND, answer_json, answer_text
 from bot.search import Filters
 from bot.service import QuestionError, Service
 from bot.settings import load_settings
-from tests.conftest import ROOT, SEEDS
+from tests.conftest import SEEDS, run_cli
 
 LONG = "what is the dojo supercomputer " + "and then some more words " * 300  # ~7,500 chars
 HOSTILE = [
@@ -182,18 +179,6 @@ def test_a_question_over_6000_characters_is_answered_on_a_cut_question(tmp_path:
     assert data["answered"] is True
     assert len(data["query"]) <= 1000 and LONG.startswith(data["query"])
     assert any("cut to its first" in note for note in data["notes"])
-
-
-def run_cli(*args: str | bytes, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_"))}
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        input=stdin,
-        capture_output=True,
-        cwd=ROOT,
-        env=env,
-        timeout=120,
-    )
 
 
 def test_stdin_with_nul_invalid_utf8_controls_and_a_huge_line(tmp_path: Path) -> None:
