@@ -7,8 +7,9 @@ Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from bot.corpus import Article
 from bot.excerpt import Excerpt, best_passage
@@ -18,13 +19,25 @@ from bot.search import Filters, Hit, Index, Query
 
 @dataclass(frozen=True, slots=True)
 class Result:
-    """One cited article: its passage and the other sources that carry the same story."""
+    """One cited article: its passage and the other sources that carry the same story.
+
+    The passage is quoted when first asked for: Discord and the text reply
+    show only the top result's, so the others are often never needed.
+    """
 
     article: Article
     score: float
     coverage: float
-    excerpt: Excerpt
+    quote: Callable[[], Excerpt]
     also: tuple[Article, ...] = ()
+    _cache: list[Excerpt] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def excerpt(self) -> Excerpt:
+        """The one to three sentences of the article that best answer the question."""
+        if not self._cache:
+            self._cache.append(self.quote())
+        return self._cache[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +126,8 @@ def build_answer(
             article=index.articles[hit.doc],
             score=round(hit.score, 4),
             coverage=round(hit.coverage, 4),
-            excerpt=best_passage(
+            quote=partial(
+                best_passage,
                 index.articles[hit.doc],
                 query.terms,
                 index.idf,
@@ -124,6 +138,8 @@ def build_answer(
         )
         for hit in shown
     )
+    if results:
+        _ = results[0].excerpt  # every surface shows the top passage: quote it now
     top = results[0].article if results else None
     more = [index.articles[hit.doc] for hit in hits[k:]]
     related = collect_related(

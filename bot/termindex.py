@@ -130,14 +130,22 @@ class SparseEngine:
         self.documents = matrix.documents
         lengths = matrix.doc_lengths()
         average = float(lengths.mean()) if self.documents else 0.0
-        idf = okapi_idf(matrix.doc_freqs(), self.documents)
+        idf = okapi_idf(matrix.doc_freqs(), self.documents).astype(np.float32)
         doc_ids = matrix.doc_ids()
-        tf = matrix.tfs.astype(np.float64)
-        norm = k1 * (1 - b + b * lengths[doc_ids] / average) if average > 0 else k1 * (1 - b)
-        weights = idf[matrix.term_ids] * tf * (k1 + 1) / (tf + norm)
+        # in place and in float32: a few arrays the size of the postings, not a dozen
+        per_doc = (
+            k1 * (1 - b + b * lengths / average)
+            if average > 0
+            else np.full(self.documents, k1 * (1 - b))
+        ).astype(np.float32)
+        weights = per_doc[doc_ids]  # the length normalisation of each entry
+        weights += matrix.tfs  # tf + norm
+        np.divide(matrix.tfs * np.float32(k1 + 1), weights, out=weights)
+        weights *= idf[matrix.term_ids]
         order = np.argsort(matrix.term_ids, kind="stable")
         self.post_docs = doc_ids[order]
-        self.post_weights = weights[order].astype(np.float32)
+        del doc_ids
+        self.post_weights = weights[order]
         counts = np.bincount(matrix.term_ids, minlength=len(matrix.terms))
         self.post_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
 
