@@ -17,12 +17,12 @@ import os
 import pickle
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bot.corpus import Article, LoadOptions, SkipFile, Skipped, iter_files, load_file
-from bot.termindex import TermMatrix
+from bot.termindex import TermMatrix, TermMatrixBuilder
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +141,17 @@ def assemble(
         return reusable  # nothing changed: no file is read again
     old_positions = {a.id: n for n, a in enumerate(reusable.articles)} if reusable else {}
     old_skips = {s.path: s for s in reusable.skipped} if reusable else {}
-    entries: list[tuple[Article, dict[str, int], Iterable[str]]] = []
+    articles: list[Article] = []
+    terms, words = TermMatrixBuilder(), TermMatrixBuilder()
     kept_stamps: dict[str, FileStamp] = {}
     for rel in sorted(stamps):
         same = reusable is not None and reusable.stamps.get(rel) == stamps[rel]
         if same and rel in old_positions:
             assert reusable is not None
             n = old_positions[rel]
-            entries.append((reusable.articles[n], _rows(reusable.terms, n), _words(reusable, n)))
+            articles.append(reusable.articles[n])
+            terms.add(_rows(reusable.terms, n))
+            words.add(dict.fromkeys(_words(reusable, n), 1))
         elif same and rel in old_skips:
             skipped.append(old_skips[rel])
         else:
@@ -157,16 +160,18 @@ def assemble(
             except SkipFile as exc:
                 skipped.append(Skipped(rel, str(exc)))
                 continue
-            counts, words = analyse(article)
-            entries.append((article, dict(counts), words))
+            counts, content_words = analyse(article)
+            articles.append(article)
+            terms.add(counts)
+            words.add(dict.fromkeys(content_words, 1))
         kept_stamps[rel] = stamps[rel]
     return Parts(
         key=key,
         stamps=kept_stamps,
-        articles=tuple(entry[0] for entry in entries),
+        articles=tuple(articles),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-        terms=TermMatrix.build(entry[1] for entry in entries),
-        words=TermMatrix.build(dict.fromkeys(entry[2], 1) for entry in entries),
+        terms=terms.finish(),
+        words=words.finish(),
     )
 
 

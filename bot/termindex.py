@@ -39,22 +39,10 @@ class TermMatrix:
     @classmethod
     def build(cls, documents: Iterable[Mapping[str, int]]) -> TermMatrix:
         """Build from one ``term -> count`` mapping per document."""
-        vocab: dict[str, int] = {}
-        indptr = array("q", [0])
-        term_ids = array("i")
-        tfs = array("f")
+        builder = TermMatrixBuilder()
         for counts in documents:
-            for term, count in counts.items():
-                term_ids.append(vocab.setdefault(term, len(vocab)))
-                tfs.append(count)
-            indptr.append(len(term_ids))
-        return cls(
-            terms=tuple(vocab),
-            vocab=vocab,
-            indptr=np.frombuffer(indptr, dtype=np.int64).copy(),
-            term_ids=np.frombuffer(term_ids, dtype=np.int32).copy(),
-            tfs=np.frombuffer(tfs, dtype=np.float32).copy(),
-        )
+            builder.add(counts)
+        return builder.finish()
 
     @property
     def documents(self) -> int:
@@ -93,6 +81,35 @@ class TermMatrix:
             return False
         start, end = int(self.indptr[doc]), int(self.indptr[doc + 1])
         return bool(np.any(self.term_ids[start:end] == term_id))
+
+
+class TermMatrixBuilder:
+    """Collects documents one at a time into compact arrays (nothing per document is kept)."""
+
+    def __init__(self) -> None:
+        """An empty matrix."""
+        self.vocab: dict[str, int] = {}
+        self.indptr = array("q", [0])
+        self.term_ids = array("i")
+        self.tfs = array("f")
+
+    def add(self, counts: Mapping[str, int]) -> None:
+        """Append one document's ``term -> count``."""
+        vocab = self.vocab
+        for term, count in counts.items():
+            self.term_ids.append(vocab.setdefault(term, len(vocab)))
+            self.tfs.append(count)
+        self.indptr.append(len(self.term_ids))
+
+    def finish(self) -> TermMatrix:
+        """The matrix of every document added."""
+        return TermMatrix(
+            terms=tuple(self.vocab),
+            vocab=self.vocab,
+            indptr=np.frombuffer(self.indptr, dtype=np.int64).copy(),
+            term_ids=np.frombuffer(self.term_ids, dtype=np.int32).copy(),
+            tfs=np.frombuffer(self.tfs, dtype=np.float32).copy(),
+        )
 
 
 def okapi_idf(doc_freqs: np.ndarray, documents: int) -> np.ndarray:
