@@ -67,27 +67,26 @@ class _Window:
     order: int
 
 
-def _matched(sentence: str, terms: frozenset[str], quick: re.Pattern[str] | None) -> frozenset[str]:
-    if quick is not None and not quick.search(fold(sentence)):
-        return frozenset()
+def _matched(
+    sentence: str, terms: frozenset[str], prefixes: tuple[str, ...] | None
+) -> frozenset[str]:
+    if prefixes is not None:
+        folded = fold(sentence)
+        if not any(prefix in folded for prefix in prefixes):
+            return frozenset()
     return terms.intersection(analyze(sentence))
 
 
-def quick_filter(terms: frozenset[str]) -> re.Pattern[str] | None:
-    """A cheap test that rules out sentences holding none of ``terms``.
+def quick_prefixes(terms: frozenset[str]) -> tuple[str, ...] | None:
+    """Short strings one of which a sentence must contain to hold any of ``terms``.
 
     Snowball stems keep the start of the word, so a sentence whose folded text
-    has no word starting with a stem's first four letters cannot hold that
-    stem. Numbers and identifiers are not stems: with one of those, no filter.
+    lacks a stem's first four letters cannot hold that stem. Numbers and
+    identifiers are not stems: with one of those, no shortcut.
     """
-    prefixes = set()
-    for term in terms:
-        if not term.isalpha():
-            return None
-        prefixes.add(re.escape(term[:4]))
-    if not prefixes:
+    if not terms or not all(term.isalpha() for term in terms):
         return None
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(sorted(prefixes)) + ")")
+    return tuple(sorted({term[:4] for term in terms}))
 
 
 def _windows(
@@ -98,7 +97,7 @@ def _windows(
     max_chars: int,
 ) -> Iterator[_Window]:
     order = 0
-    quick = quick_filter(terms)
+    quick = quick_prefixes(terms)
     for sentences in _units(article):
         matches = [_matched(s, terms, quick) for s in sentences]
         for start in range(len(sentences)):

@@ -1,9 +1,9 @@
 """BM25 search over weighted article fields, with filters and near-duplicate grouping.
 
-An :class:`Index` is an immutable snapshot: built once from a list of
-articles (off the event loop), then only read. Each field (title, excerpt,
-body, meta, related headlines) has its own rank-bm25 model; an article's score
-is the weighted sum of its field scores. Pure and synchronous.
+An :class:`Index` is an immutable snapshot: built once from a list of articles
+(off the event loop), then only read. Each article is one weighted document
+(see :mod:`bot.fields`), scored by rank-bm25 or, for large corpora, by the
+sparse engine of :mod:`bot.termindex`. Pure and synchronous.
 """
 
 from __future__ import annotations
@@ -17,36 +17,28 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot import lexicon
-from bot.analysis import analyze, surface_words, terms_of_word, words_of
+from bot.analysis import analyze, surface_words, terms_of_word
 from bot.corpus import Article
+from bot.fields import FIELDS, Weights, analyse_article, analyze_with_words, field_texts
 from bot.store import Parts
 from bot.termindex import TermMatrix, make_engine, top_positions
 from bot.typo import Speller
 
-FIELDS: tuple[str, ...] = ("title", "excerpt", "body", "meta", "related")
-
-
-@dataclass(frozen=True, slots=True)
-class Weights:
-    """Field weights (how many times a field's words count) and BM25 parameters.
-
-    Fields are merged into one weighted document before scoring (the BM25F
-    approximation): a word in the title counts ``title`` times, and length
-    normalisation sees the weighted length. This ranks better than adding up
-    separate per-field scores, which counts a word once per field it is in.
-    """
-
-    title: int = 3
-    excerpt: int = 2
-    body: int = 1
-    meta: int = 1
-    related: int = 1
-    k1: float = 1.5
-    b: float = 0.75
-
-    def of(self, name: str) -> int:
-        """The weight of field ``name``."""
-        return int(getattr(self, name))
+__all__ = [
+    "FIELDS",
+    "Facets",
+    "Filters",
+    "Hit",
+    "Index",
+    "Query",
+    "Weights",
+    "analyse_article",
+    "analyze_with_words",
+    "facets",
+    "field_texts",
+    "group_duplicates",
+    "passes",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,43 +78,6 @@ class Hit:
     score: float
     coverage: float
     duplicates: tuple[int, ...] = ()
-
-
-def field_texts(article: Article) -> dict[str, str]:
-    """The text of each indexed field of an article."""
-    meta = " ".join((*article.topics, article.source or "", *article.authors))
-    return {
-        "title": article.title,
-        "excerpt": article.excerpt or "",
-        "body": f"{article.body}\n{article.code}" if article.code else article.body,
-        "meta": meta,
-        "related": " ".join(f"{link.title} {link.excerpt or ''}" for link in article.related),
-    }
-
-
-def analyse_article(article: Article, weights: Weights) -> tuple[Counter[str], set[str]]:
-    """An article's term counts (every field's words counting its weight) and content words."""
-    words: set[str] = set()
-    counts: Counter[str] = Counter()
-    for name, text in field_texts(article).items():
-        weight = weights.of(name)
-        if weight <= 0 or not text:
-            continue
-        for term in analyze_with_words(text, words):
-            counts[term] += weight
-    return counts, words
-
-
-def analyze_with_words(text: str, words: set[str]) -> list[str]:
-    """Index terms of ``text``; its alphabetic content words are added to ``words``."""
-    terms: list[str] = []
-    for word in words_of(text):
-        found = terms_of_word(word)
-        if found:
-            terms.extend(found)
-            if word.isalpha():
-                words.add(word)
-    return terms
 
 
 class Index:
@@ -257,12 +212,19 @@ class Index:
 
     def coverage(self, doc: int, query: Query) -> float:
         """Share of the question's weight that article ``doc`` contains (0 to 1)."""
-        weights = {term: self.term_weight(term, query) for term in query.terms}
-        total = sum(weights.values())
+        return self.coverages([doc], query)[0]
+
+    def coverages(self, docs: Sequence[int], query: Query) -> list[float]:
+        """:meth:`coverage` of several articles, the question's weights worked out once."""
+        weights = [self.term_weight(term, query) for term in query.terms]
+        total = sum(weights)
         if total <= 0:
-            return 0.0
-        found = sum(w for term, w in weights.items() if self.matrix.holds(doc, term))
-        return found / total
+            return [0.0] * len(docs)
+        shares = []
+        for doc in docs:
+            held = self.engine.holds(doc, query.terms)
+            shares.append(sum(w for w, inside in zip(weights, held, strict=True) if inside) / total)
+        return shares
 
     def title_terms(self, doc: int) -> frozenset[str]:
         """The terms of an article's title."""
@@ -298,9 +260,11 @@ class Index:
             candidates = candidates[mask[candidates]]
         ranked = top_positions(scores, candidates, (k + extra) * 4 + 10)
         groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)
+        kept = groups[: k + extra]
+        shares = self.coverages([lead for lead, _rest in kept], query)
         return [
-            Hit(lead, float(scores[lead]), self.coverage(lead, query), tuple(rest))
-            for lead, rest in groups[: k + extra]
+            Hit(lead, float(scores[lead]), share, tuple(rest))
+            for (lead, rest), share in zip(kept, shares, strict=True)
         ]
 
 

@@ -19,7 +19,7 @@ from typing import Protocol
 from bot import lexicon, store
 from bot.answer import Answer, AnswerOptions, build_answer
 from bot.corpus import Article, LoadOptions, Skipped
-from bot.search import Facets, Filters, Index, Weights, analyse_article, facets
+from bot.search import Facets, Filters, Index, Weights, facets
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -113,7 +113,8 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
     folder = settings.corpus.index_cache
     cache = store.cache_file(Path(folder), root) if folder else None
     prior = previous.parts if previous else (store.load(cache, key) if cache else None)
-    parts = store.assemble(root, options, key, lambda a: analyse_article(a, weights), prior)
+    workers = settings.corpus.workers or store.default_workers()
+    parts = store.assemble(root, options, key, weights, prior, workers)
     if cache is not None and parts is not prior:
         try:
             store.save(cache, parts)

@@ -33,6 +33,7 @@ class CorpusSettings:
     extensions: tuple[str, ...] = (".md", ".markdown", ".mdx", ".txt")
     max_file_bytes: int = 5_000_000
     index_cache: str = "data/index"
+    workers: int = 0
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class Settings:
 
 _RANGES: dict[str, tuple[float, float]] = {
     "corpus.max_file_bytes": (1, 2**40),
+    "corpus.workers": (0, 64),
     "search.top_k": (1, 25),
     "search.weight_title": (0, 10),
     "search.weight_excerpt": (0, 10),

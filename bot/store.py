@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 import os
 import pickle
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 
 from bot.corpus import Article, LoadOptions, SkipFile, Skipped, iter_files, load_file
+from bot.fields import Weights, analyse_article
 from bot.termindex import TermMatrix, TermMatrixBuilder
 
 log = logging.getLogger(__name__)
@@ -32,8 +36,6 @@ FORMAT = 1
 ANALYZER_VERSION = 3
 
 FileStamp = tuple[int, int]  # size, modification time (ns)
-# turns an article into its weighted term counts and its content words
-AnalyseFn = Callable[[Article], tuple[Counter[str], set[str]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +129,64 @@ def _rows(matrix: TermMatrix, doc: int) -> dict[str, int]:
     }
 
 
+# (path in the corpus, the article or None, its term counts, its content words, skip reason)
+Reading = tuple[str, Article | None, dict[str, int], list[str], str | None]
+# Below this many files to read, worker processes cost more than they save.
+PARALLEL_FROM = 2_000
+CHUNK = 256
+
+
+def read_one(root: Path, rel: str, options: LoadOptions, weights: Weights) -> Reading:
+    """Read, parse and analyse one corpus file (a :class:`SkipFile` becomes a reason)."""
+    try:
+        article = load_file(root, root / rel, options)
+    except SkipFile as exc:
+        return rel, None, {}, [], str(exc)
+    counts, content_words = analyse_article(article, weights)
+    return rel, article, dict(counts), sorted(content_words), None
+
+
+def read_chunk(
+    root: Path, rels: list[str], options: LoadOptions, weights: Weights
+) -> list[Reading]:
+    """:func:`read_one` for several files (one task of a worker process)."""
+    return [read_one(root, rel, options, weights) for rel in rels]
+
+
+def read_all(
+    root: Path, rels: list[str], options: LoadOptions, weights: Weights, workers: int
+) -> Iterator[Reading]:
+    """Readings of ``rels`` in their order, on ``workers`` processes when there are many."""
+    if workers <= 1 or len(rels) < PARALLEL_FROM:
+        for rel in rels:
+            yield read_one(root, rel, options, weights)
+        return
+    chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
+    context = multiprocessing.get_context("spawn")  # safe from a threaded parent
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        jobs = pool.map(
+            read_chunk,
+            repeat(root),
+            chunks,
+            repeat(options),
+            repeat(weights),
+        )
+        for readings in jobs:
+            yield from readings
+
+
+def default_workers() -> int:
+    """Worker processes for a large build: the machine's cores, at most four."""
+    return max(1, min(4, os.cpu_count() or 1))
+
+
 def assemble(
     root: Path,
     options: LoadOptions,
     key: str,
-    analyse: AnalyseFn,
+    weights: Weights,
     previous: Parts | None,
+    workers: int = 1,
 ) -> Parts:
     """Parts for the corpus as it is now, re-reading only files whose stamp changed."""
     stamps, skipped = stamp_files(root, options)
@@ -141,26 +195,32 @@ def assemble(
         return reusable  # nothing changed: no file is read again
     old_positions = {a.id: n for n, a in enumerate(reusable.articles)} if reusable else {}
     old_skips = {s.path: s for s in reusable.skipped} if reusable else {}
+
+    def unchanged(rel: str) -> bool:
+        return reusable is not None and reusable.stamps.get(rel) == stamps[rel]
+
+    ordered = sorted(stamps)
+    to_read = [rel for rel in ordered if not unchanged(rel) or rel not in old_positions]
+    to_read = [rel for rel in to_read if not (unchanged(rel) and rel in old_skips)]
+    fresh = read_all(root, to_read, options, weights, workers)
     articles: list[Article] = []
     terms, words = TermMatrixBuilder(), TermMatrixBuilder()
     kept_stamps: dict[str, FileStamp] = {}
-    for rel in sorted(stamps):
-        same = reusable is not None and reusable.stamps.get(rel) == stamps[rel]
-        if same and rel in old_positions:
+    for rel in ordered:
+        if unchanged(rel) and rel in old_positions:
             assert reusable is not None
             n = old_positions[rel]
             articles.append(reusable.articles[n])
             terms.add(_rows(reusable.terms, n))
             words.add(dict.fromkeys(_words(reusable, n), 1))
-        elif same and rel in old_skips:
+        elif unchanged(rel) and rel in old_skips:
             skipped.append(old_skips[rel])
         else:
-            try:
-                article = load_file(root, root / rel, options)
-            except SkipFile as exc:
-                skipped.append(Skipped(rel, str(exc)))
+            got, article, counts, content_words, reason = next(fresh)
+            assert got == rel
+            if article is None:
+                skipped.append(Skipped(rel, reason or "skipped"))
                 continue
-            counts, content_words = analyse(article)
             articles.append(article)
             terms.add(counts)
             words.add(dict.fromkeys(content_words, 1))

@@ -135,6 +135,9 @@ class Engine(Protocol):
     def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``scores`` and ``matching`` together (one pass where the engine can)."""
 
+    def holds(self, doc: int, terms: Sequence[str]) -> list[bool]:
+        """Whether document ``doc`` holds each of ``terms``."""
+
 
 class SparseEngine:
     """Precomputed BM25 weights, term-major: a question adds up a few postings lists."""
@@ -165,6 +168,9 @@ class SparseEngine:
         self.post_weights = weights[order]
         counts = np.bincount(matrix.term_ids, minlength=len(matrix.terms))
         self.post_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        # a term in exactly half of the documents has idf 0: its postings weigh
+        # nothing, so its documents must be found by counting, not by score
+        self.zero_weight = frozenset(np.flatnonzero(idf == 0).tolist())
 
     def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         ids = [self.vocab[t] for t in dict.fromkeys(terms) if t in self.vocab]
@@ -195,7 +201,22 @@ class SparseEngine:
         """Scores of every document and the documents holding a term, in one pass."""
         docs, weights = self._postings(terms)
         scores = np.bincount(docs, weights=weights, minlength=self.documents)
-        return scores, np.flatnonzero(np.bincount(docs, minlength=self.documents))
+        if any(self.vocab.get(t) in self.zero_weight for t in terms):
+            return scores, np.flatnonzero(np.bincount(docs, minlength=self.documents))
+        return scores, np.flatnonzero(scores)
+
+    def holds(self, doc: int, terms: Sequence[str]) -> list[bool]:
+        """Whether document ``doc`` holds each of ``terms`` (postings are sorted by doc)."""
+        found = []
+        for term in terms:
+            term_id = self.vocab.get(term)
+            if term_id is None:
+                found.append(False)
+                continue
+            docs = self.post_docs[self.post_ptr[term_id] : self.post_ptr[term_id + 1]]
+            at = int(np.searchsorted(docs, doc))
+            found.append(at < len(docs) and int(docs[at]) == doc)
+        return found
 
 
 class RankBm25Engine:
@@ -226,6 +247,10 @@ class RankBm25Engine:
     def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Scores of every document (from rank-bm25) and the documents holding a term."""
         return self.scores(terms), self.matching(terms)
+
+    def holds(self, doc: int, terms: Sequence[str]) -> list[bool]:
+        """Whether document ``doc`` holds each of ``terms``."""
+        return [self.matrix.holds(doc, term) for term in terms]
 
 
 SPARSE_FROM_DOCUMENTS = 2_000

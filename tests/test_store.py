@@ -10,6 +10,7 @@ import pytest
 
 import bot.store
 from bot import store
+from bot.search import Weights
 from bot.service import Service, build_snapshot
 from bot.settings import Settings, load_settings
 from tests.conftest import SEEDS
@@ -128,3 +129,26 @@ async def test_service_uses_the_saved_index_across_restarts(
     assert reads == [] and report.documents == 5
     again = await second.ask("what is dojo")
     assert [r.article.id for r in again.results] == [r.article.id for r in answer.results]
+
+
+def test_worker_processes_give_the_same_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    (corpus / "broken.md").write_text("---\ntitle: [oops\n---\n")
+    for n in range(40):
+        (corpus / f"extra-{n:02}.md").write_text(f"# Extra {n}\n\nDojo note number {n}.\n")
+    options = store.LoadOptions()
+    weights = Weights()
+    key = store.settings_key(weights, options)
+    serial = store.assemble(corpus, options, key, weights, None, workers=1)
+    monkeypatch.setattr(store, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(store, "CHUNK", 7)
+    parallel = store.assemble(corpus, options, key, weights, None, workers=2)
+    assert parallel.articles == serial.articles
+    assert parallel.skipped == serial.skipped and len(serial.skipped) == 1
+    assert parallel.terms.terms == serial.terms.terms
+    assert (parallel.terms.term_ids == serial.terms.term_ids).all()
+    assert (parallel.terms.tfs == serial.terms.tfs).all()
+    assert parallel.word_counts() == serial.word_counts()
