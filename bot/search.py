@@ -143,6 +143,7 @@ class Index:
         self._word_counts = word_counts
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
+        self._titles: dict[int, frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -220,15 +221,17 @@ class Index:
         total = sum(weights)
         if total <= 0:
             return [0.0] * len(docs)
-        shares = []
-        for doc in docs:
-            held = self.engine.holds(doc, query.terms)
-            shares.append(sum(w for w, inside in zip(weights, held, strict=True) if inside) / total)
-        return shares
+        found = np.zeros(len(docs))
+        for term, weight in zip(query.terms, weights, strict=True):
+            found += weight * self.engine.holds_each(docs, term)
+        return [float(share) for share in found / total]
 
     def title_terms(self, doc: int) -> frozenset[str]:
-        """The terms of an article's title."""
-        return frozenset(analyze(self.articles[doc].title))
+        """The terms of an article's title (kept once worked out: titles are short)."""
+        found = self._titles.get(doc)
+        if found is None:
+            found = self._titles[doc] = frozenset(analyze(self.articles[doc].title))
+        return found
 
     def allowed(self, filters: Filters) -> np.ndarray | None:
         """A mask of the articles that pass ``filters``, or ``None`` when none is set."""

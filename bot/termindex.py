@@ -138,6 +138,9 @@ class Engine(Protocol):
     def holds(self, doc: int, terms: Sequence[str]) -> list[bool]:
         """Whether document ``doc`` holds each of ``terms``."""
 
+    def holds_each(self, docs: Sequence[int], term: str) -> np.ndarray:
+        """Whether each of ``docs`` holds ``term``."""
+
 
 class SparseEngine:
     """Precomputed BM25 weights, term-major: a question adds up a few postings lists."""
@@ -205,6 +208,16 @@ class SparseEngine:
             return scores, np.flatnonzero(np.bincount(docs, minlength=self.documents))
         return scores, np.flatnonzero(scores)
 
+    def holds_each(self, docs: Sequence[int], term: str) -> np.ndarray:
+        """Whether each of ``docs`` holds ``term`` (postings are sorted by document)."""
+        term_id = self.vocab.get(term)
+        if term_id is None:
+            return np.zeros(len(docs), bool)
+        postings = self.post_docs[self.post_ptr[term_id] : self.post_ptr[term_id + 1]]
+        wanted = np.asarray(docs, dtype=np.int64)
+        at = np.minimum(np.searchsorted(postings, wanted), len(postings) - 1)
+        return np.asarray(postings[at] == wanted)
+
     def holds(self, doc: int, terms: Sequence[str]) -> list[bool]:
         """Whether document ``doc`` holds each of ``terms`` (postings are sorted by doc)."""
         found = []
@@ -251,6 +264,10 @@ class RankBm25Engine:
     def holds(self, doc: int, terms: Sequence[str]) -> list[bool]:
         """Whether document ``doc`` holds each of ``terms``."""
         return [self.matrix.holds(doc, term) for term in terms]
+
+    def holds_each(self, docs: Sequence[int], term: str) -> np.ndarray:
+        """Whether each of ``docs`` holds ``term``."""
+        return np.array([self.matrix.holds(doc, term) for doc in docs], dtype=bool)
 
 
 SPARSE_FROM_DOCUMENTS = 2_000

@@ -77,3 +77,14 @@ def test_term_matrix_round_trips_tokens() -> None:
     assert matrix.tokens(1) == []
     assert list(matrix.doc_lengths()) == [3.0, 0.0, 3.0]
     assert matrix.holds(2, "y") and not matrix.holds(2, "x") and not matrix.holds(0, "zzz")
+
+
+def test_both_engines_agree_on_which_documents_hold_a_term(seeds_index: Index) -> None:
+    k1, b = seeds_index.weights.k1, seeds_index.weights.b
+    engines = (RankBm25Engine(seeds_index.matrix, k1, b), SparseEngine(seeds_index.matrix, k1, b))
+    docs = list(range(len(seeds_index)))
+    for term in ("dojo", "gpus", "5760", "nvidia", "absent-term"):
+        expected = [seeds_index.matrix.holds(doc, term) for doc in docs]
+        for engine in engines:
+            assert engine.holds_each(docs, term).tolist() == expected
+            assert [engine.holds(doc, [term])[0] for doc in docs] == expected
