@@ -24,6 +24,11 @@ import numpy as np
 from rank_bm25 import BM25Okapi
 
 EPSILON = 0.25  # rank-bm25's floor for negative idf, as a share of the average idf
+# From this many documents the sparse engine scores (rank-bm25 below).
+SPARSE_FROM_DOCUMENTS = 2_000
+# In corpora this large, terms in at least this share of documents also get a dense vector.
+DENSE_FROM_DOCUMENTS = 20_000
+DENSE_SHARE = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,9 +179,12 @@ class SparseEngine:
         # a term in exactly half of the documents has idf 0: its postings weigh
         # nothing, so its documents must be found by counting, not by score
         self.zero_weight = frozenset(np.flatnonzero(idf == 0).tolist())
+        self.dense = self._dense_vectors()
 
-    def _postings(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        ids = [self.vocab[t] for t in dict.fromkeys(terms) if t in self.vocab]
+    def _ids(self, terms: Sequence[str]) -> list[int]:
+        return [self.vocab[t] for t in dict.fromkeys(terms) if t in self.vocab]
+
+    def _postings(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
         if not ids:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
         if len(ids) == 1:
@@ -190,23 +198,49 @@ class SparseEngine:
         )
         return docs, weights
 
+    def _dense_vectors(self) -> dict[int, np.ndarray]:
+        """Weights of the commonest terms as whole vectors: adding a vector is far
+        cheaper than scattering a postings list as long as the corpus."""
+        if self.documents < DENSE_FROM_DOCUMENTS:
+            return {}
+        lengths = np.diff(self.post_ptr)
+        dense: dict[int, np.ndarray] = {}
+        for term_id in np.flatnonzero(lengths >= DENSE_SHARE * self.documents).tolist():
+            vector = np.zeros(self.documents, np.float32)
+            start, end = self.post_ptr[term_id], self.post_ptr[term_id + 1]
+            vector[self.post_docs[start:end]] = self.post_weights[start:end]
+            dense[term_id] = vector
+        return dense
+
+    def _scores(self, ids: Sequence[int]) -> np.ndarray:
+        docs, weights = self._postings([i for i in ids if i not in self.dense])
+        scores: np.ndarray = (
+            np.bincount(docs, weights=weights, minlength=self.documents)
+            if len(docs)
+            else np.zeros(self.documents)
+        )
+        for term_id in ids:
+            if term_id in self.dense:
+                scores += self.dense[term_id]
+        return scores
+
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every document."""
-        docs, weights = self._postings(terms)
-        return np.bincount(docs, weights=weights, minlength=self.documents)
+        return self._scores(self._ids(terms))
 
     def matching(self, terms: Sequence[str]) -> np.ndarray:
         """Documents holding at least one of the terms."""
-        docs, _weights = self._postings(terms)
-        return np.flatnonzero(np.bincount(docs, minlength=self.documents))
+        docs, _weights = self._postings(self._ids(terms))
+        return np.flatnonzero(np.bincount(docs, minlength=self.documents) > 0)
 
     def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Scores of every document and the documents holding a term, in one pass."""
-        docs, weights = self._postings(terms)
-        scores = np.bincount(docs, weights=weights, minlength=self.documents)
-        if any(self.vocab.get(t) in self.zero_weight for t in terms):
-            return scores, np.flatnonzero(np.bincount(docs, minlength=self.documents))
-        return scores, np.flatnonzero(scores)
+        ids = self._ids(terms)
+        scores = self._scores(ids)
+        if any(term_id in self.zero_weight for term_id in ids):
+            docs, _weights = self._postings(ids)
+            return scores, np.flatnonzero(np.bincount(docs, minlength=self.documents) > 0)
+        return scores, np.flatnonzero(scores > 0)  # a boolean mask scans far faster
 
     def holds_each(self, docs: Sequence[int], term: str) -> np.ndarray:
         """Whether each of ``docs`` holds ``term`` (postings are sorted by document)."""
@@ -268,9 +302,6 @@ class RankBm25Engine:
     def holds_each(self, docs: Sequence[int], term: str) -> np.ndarray:
         """Whether each of ``docs`` holds ``term``."""
         return np.array([self.matrix.holds(doc, term) for doc in docs], dtype=bool)
-
-
-SPARSE_FROM_DOCUMENTS = 2_000
 
 
 def make_engine(matrix: TermMatrix, k1: float, b: float, choice: str = "auto") -> Engine:

@@ -88,3 +88,22 @@ def test_both_engines_agree_on_which_documents_hold_a_term(seeds_index: Index) -
         for engine in engines:
             assert engine.holds_each(docs, term).tolist() == expected
             assert [engine.holds(doc, [term])[0] for doc in docs] == expected
+
+
+def test_dense_vectors_for_common_terms_give_the_same_scores(
+    monkeypatch: pytest.MonkeyPatch, rust_index: Index
+) -> None:
+    import bot.termindex as termindex
+
+    k1, b = rust_index.weights.k1, rust_index.weights.b
+    plain = SparseEngine(rust_index.matrix, k1, b)
+    monkeypatch.setattr(termindex, "DENSE_FROM_DOCUMENTS", 1)
+    monkeypatch.setattr(termindex, "DENSE_SHARE", 0.05)
+    dense = SparseEngine(rust_index.matrix, k1, b)
+    assert plain.dense == {} and len(dense.dense) > 10
+    for question in read_questions(EVAL_DIR / "rust-blog-questions.jsonl"):
+        terms = list(rust_index.parse(question.q).terms)
+        assert np.allclose(dense.scores(terms), plain.scores(terms), rtol=1e-5, atol=1e-6)
+        assert top10(dense, terms) == top10(plain, terms)
+        got, want = dense.search(terms), plain.search(terms)
+        assert got[1].tolist() == want[1].tolist()
