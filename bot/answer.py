@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+from bot.analysis import surface_words, terms_of_word
 from bot.corpus import Article
 from bot.excerpt import Excerpt, best_passage
 from bot.metadata import RelatedLink
@@ -163,8 +164,6 @@ def build_answer(
 
 def _searched_words(query: Query) -> list[str]:
     """The question's words with corrections applied, for "showing results for …"."""
-    from bot.analysis import surface_words, terms_of_word
-
     fixes = dict(query.corrections)
     words: list[str] = []
     for word, _s, _e in surface_words(query.text):

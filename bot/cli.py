@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from bot.evaluate import Outcome, QuestionFileError, read_questions, score
+from bot.metadata import parse_date
 from bot.render import answer_json, answer_text
 from bot.search import Filters
 from bot.service import AskContext, CorpusError, QuestionError, ReindexReport, Service
@@ -93,8 +94,6 @@ def settings_from(args: argparse.Namespace) -> Settings:
 def _date(value: str | None, name: str) -> str | None:
     if value is None:
         return None
-    from bot.metadata import parse_date
-
     parsed = parse_date(value)
     if parsed is None:
         raise UsageError(f"--{name} must be a date like 2024-05-31, got {value!r}")

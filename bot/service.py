@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -76,7 +76,6 @@ class ReindexReport:
     version: str
     ok: bool = True
     error: str | None = None
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def weights_of(settings: Settings) -> Weights:

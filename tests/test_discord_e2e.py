@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.discord.client import ERROR_MESSAGE, CorpusBot
+from bot.discord.client import CorpusBot
+from bot.discord.replies import ERROR_MESSAGE
 from bot.querylog import QueryLog
 from bot.service import Service
 from bot.stats import read_stats

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.answer import Answer
 from bot.discord.embeds import CONTENT_MAX, answer_embed, cut, escape
+from bot.discord.replies import ERROR_MESSAGE, send_private
 from bot.discord.views import AnswerView, PageState
 from bot.metadata import parse_date
 from bot.search import Filters
@@ -104,8 +105,6 @@ class AskCog(commands.Cog):
         until: app_commands.Range[str, 0, 40] | None = None,
     ) -> None:
         """Answer a question with an embed, citations and buttons."""
-        from bot.discord.client import send_private
-
         if is_blank(question):
             await interaction.response.send_message(EMPTY_QUESTION, ephemeral=True)
             return
@@ -184,8 +183,6 @@ class AskCog(commands.Cog):
         self, message: discord.Message, question: str, guild_id: int | None
     ) -> None:
         """Answer a mention; a failure gets one short sentence in reply, the log the traceback."""
-        from bot.discord.client import ERROR_MESSAGE
-
         context = AskContext("mention", message.author.id, guild_id, message.channel.id)
         try:
             answer = await self._answer(question, Filters(), context)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import logging
@@ -16,6 +15,7 @@ from discord.ext import commands
 from bot.discord.admin_cog import AdminCog, PrivacyCog
 from bot.discord.ask_cog import AskCog
 from bot.discord.embeds import cut, plain
+from bot.discord.replies import ERROR_MESSAGE, send_private
 from bot.querylog import QueryLog
 from bot.ratelimit import RateLimiter
 from bot.service import Service
@@ -25,7 +25,6 @@ from bot.watch import CorpusWatcher
 log = logging.getLogger(__name__)
 
 PRESENCE_MAX = 128
-ERROR_MESSAGE = "Sorry \u2014 something went wrong while answering. The error was logged."
 # What the bot needs: read and answer in channels and threads, embed links.
 PERMISSIONS = discord.Permissions(
     view_channel=True,
@@ -195,19 +194,3 @@ class CorpusBot(commands.Bot):
         if self.watcher is not None:
             await self.watcher.stop()
         await super().close()
-
-
-async def send_private(interaction: discord.Interaction, message: str) -> None:
-    """Send an ephemeral message whether or not the interaction was answered yet."""
-    try:
-        if interaction.response.type == discord.InteractionResponseType.deferred_channel_message:
-            # a public "thinking…" placeholder: remove it so the error stays private
-            with contextlib.suppress(discord.HTTPException):
-                await interaction.delete_original_response()
-            await interaction.followup.send(message, ephemeral=True)
-        elif interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True)
-        else:
-            await interaction.response.send_message(message, ephemeral=True)
-    except (TimeoutError, discord.HTTPException):
-        log.warning("could not tell the user about an error", exc_info=True)

@@ -10,6 +10,7 @@ import discord
 
 from bot.answer import Answer, Result
 from bot.discord.embeds import answer_embed, cut, plain, safe_url
+from bot.discord.replies import ERROR_MESSAGE, send_private
 from bot.search import Filters
 
 log = logging.getLogger(__name__)
@@ -86,8 +87,6 @@ class AnswerView(discord.ui.View):
         item: discord.ui.Item[AnswerView],
     ) -> None:
         """A failing button gets the same private sentence as a failing command."""
-        from bot.discord.client import ERROR_MESSAGE, send_private
-
         log.error("button %r failed", getattr(item, "label", item), exc_info=error)
         await send_private(interaction, ERROR_MESSAGE)
 
