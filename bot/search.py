@@ -261,6 +261,7 @@ class Index:
         mask = self.allowed(filters or Filters())
         if mask is not None:
             candidates = candidates[mask[candidates]]
+            scores = np.where(mask, scores, 0.0)  # every positive score is a candidate
         ranked = top_positions(scores, candidates, (k + extra) * 4 + 10)
         groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)
         kept = groups[: k + extra]

@@ -311,10 +311,38 @@ def make_engine(matrix: TermMatrix, k1: float, b: float, choice: str = "auto") -
     return RankBm25Engine(matrix, k1, b)
 
 
+# Above this many candidates, a sample first narrows down where the best can be.
+SAMPLE_FROM = 20_000
+
+
+def _narrow(scores: np.ndarray, candidates: np.ndarray, wanted: int) -> np.ndarray:
+    """The candidates that can be among the ``wanted`` best, found cheaply.
+
+    The wanted-th best score of any subset is at most the wanted-th best of
+    all, so every article scoring below it in a strided sample is out. Only
+    positive scores are compared: a candidate may score 0 (a term whose idf is
+    0), and then the sample proves nothing.
+    """
+    step = max(1, len(candidates) // (wanted * 16))
+    sample = scores[candidates[::step]]
+    if len(sample) <= wanted:
+        return candidates
+    cut = np.partition(sample, len(sample) - wanted)[len(sample) - wanted]
+    if cut <= 0:
+        return candidates
+    return np.flatnonzero(scores >= cut)
+
+
 def top_positions(scores: np.ndarray, candidates: np.ndarray, wanted: int) -> list[int]:
-    """The ``wanted`` best candidates by score, ties by position (= by id), best first."""
+    """The ``wanted`` best candidates by score, ties by position (= by id), best first.
+
+    Every position with a positive score must be among ``candidates`` (zero
+    the scores of positions a filter leaves out).
+    """
     if len(candidates) == 0 or wanted <= 0:
         return []
+    if len(candidates) > SAMPLE_FROM:
+        candidates = _narrow(scores, candidates, wanted)
     values = scores[candidates]
     if len(candidates) > wanted:
         # keep everything scoring at least the wanted-th best, so ties stay whole

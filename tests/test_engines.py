@@ -107,3 +107,23 @@ def test_dense_vectors_for_common_terms_give_the_same_scores(
         assert top10(dense, terms) == top10(plain, terms)
         got, want = dense.search(terms), plain.search(terms)
         assert got[1].tolist() == want[1].tolist()
+
+
+def test_narrowing_by_sample_keeps_the_exact_top(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.termindex as termindex
+
+    rng = np.random.default_rng(7)
+    scores = np.round(rng.random(50_000) * 20, 1)  # many ties
+    scores[rng.choice(50_000, 5_000, replace=False)] = 0.0
+    candidates = np.flatnonzero(scores > 0)
+    narrowed = top_positions(scores, candidates, 34)
+    monkeypatch.setattr(termindex, "SAMPLE_FROM", 10**9)
+    assert narrowed == top_positions(scores, candidates, 34)
+    assert len(narrowed) == 34
+    allowed = candidates[candidates % 3 == 0]  # as a filter leaves them
+    scores = np.where(np.arange(len(scores)) % 3 == 0, scores, 0.0)
+    monkeypatch.setattr(termindex, "SAMPLE_FROM", 1)
+    filtered = top_positions(scores, allowed, 34)
+    assert all(doc % 3 == 0 for doc in filtered) and len(filtered) == 34
+    monkeypatch.setattr(termindex, "SAMPLE_FROM", 10**9)
+    assert filtered == top_positions(scores, allowed, 34)
