@@ -293,19 +293,17 @@ def passes(article: Article, filters: Filters) -> bool:
     return True
 
 
-def _similar(
-    index: Index, a: int, b: int, threshold: float, titles: dict[int, frozenset[str]]
+def _alike(
+    first: tuple[str, frozenset[str]], second: tuple[str, frozenset[str]], share: float
 ) -> bool:
-    first, second = index.articles[a], index.articles[b]
-    if first.url and first.url == second.url:
+    """Same story: the same link, or titles sharing ``share`` of their words (Jaccard)."""
+    (url_a, ta), (url_b, tb) = first, second
+    if url_a and url_a == url_b:
         return True
-    for doc in (a, b):
-        if doc not in titles:
-            titles[doc] = index.title_terms(doc)
-    ta, tb = titles[a], titles[b]
-    if len(ta) < 3 or len(tb) < 3 or min(len(ta), len(tb)) < threshold * max(len(ta), len(tb)):
+    small, large = sorted((len(ta), len(tb)))
+    if small < 3 or small < share * large:
         return False
-    return len(ta & tb) / len(ta | tb) >= threshold
+    return len(ta & tb) >= share * len(ta | tb)
 
 
 def group_duplicates(
@@ -317,16 +315,18 @@ def group_duplicates(
     many articles were looked at (later ones could only add "also covered by").
     """
     groups: list[tuple[int, list[int]]] = []
-    titles: dict[int, frozenset[str]] = {}
+    leads: list[tuple[str, frozenset[str]]] = []
     for seen, doc in enumerate(ranked):
         if wanted is not None and len(groups) >= wanted and seen >= 2 * wanted:
             break
-        for lead, rest in groups:
-            if _similar(index, lead, doc, threshold, titles):
+        this = (index.articles[doc].url or "", index.title_terms(doc))
+        for (_lead, rest), lead_key in zip(groups, leads, strict=True):
+            if _alike(lead_key, this, threshold):
                 rest.append(doc)
                 break
         else:
             groups.append((doc, []))
+            leads.append(this)
     return groups
 
 
