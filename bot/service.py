@@ -11,14 +11,13 @@ import asyncio
 import hashlib
 import logging
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 from bot import lexicon, store
 from bot.answer import Answer, AnswerOptions, build_answer
-from bot.corpus import Article, LoadOptions, Skipped
+from bot.corpus import LoadOptions, Skipped
 from bot.search import Facets, Filters, Index, Weights, facets
 from bot.settings import Settings
 
@@ -285,9 +284,3 @@ class Service:
             self.sink.record(answer, context)
         except Exception:  # the log must never cost an answer
             log.exception("could not queue the query log entry")
-
-    def articles(self, ids: Sequence[str]) -> list[Article]:
-        """The current snapshot's articles with these ids, in that order (unknown ids left out)."""
-        index = self.snapshot.index
-        found = [index.position(article_id) for article_id in ids]
-        return [index.articles[n] for n in found if n is not None]

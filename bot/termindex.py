@@ -140,9 +140,6 @@ class Engine(Protocol):
     def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """``scores`` and ``matching`` together (one pass where the engine can)."""
 
-    def holds(self, doc: int, terms: Sequence[str]) -> list[bool]:
-        """Whether document ``doc`` holds each of ``terms``."""
-
     def holds_each(self, docs: Sequence[int], term: str) -> np.ndarray:
         """Whether each of ``docs`` holds ``term``."""
 
@@ -252,19 +249,6 @@ class SparseEngine:
         at = np.minimum(np.searchsorted(postings, wanted), len(postings) - 1)
         return np.asarray(postings[at] == wanted)
 
-    def holds(self, doc: int, terms: Sequence[str]) -> list[bool]:
-        """Whether document ``doc`` holds each of ``terms`` (postings are sorted by doc)."""
-        found = []
-        for term in terms:
-            term_id = self.vocab.get(term)
-            if term_id is None:
-                found.append(False)
-                continue
-            docs = self.post_docs[self.post_ptr[term_id] : self.post_ptr[term_id + 1]]
-            at = int(np.searchsorted(docs, doc))
-            found.append(at < len(docs) and int(docs[at]) == doc)
-        return found
-
 
 class RankBm25Engine:
     """rank-bm25's BM25Okapi itself: the reference scorer."""
@@ -294,10 +278,6 @@ class RankBm25Engine:
     def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Scores of every document (from rank-bm25) and the documents holding a term."""
         return self.scores(terms), self.matching(terms)
-
-    def holds(self, doc: int, terms: Sequence[str]) -> list[bool]:
-        """Whether document ``doc`` holds each of ``terms``."""
-        return [self.matrix.holds(doc, term) for term in terms]
 
     def holds_each(self, docs: Sequence[int], term: str) -> np.ndarray:
         """Whether each of ``docs`` holds ``term``."""
