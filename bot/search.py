@@ -221,10 +221,12 @@ class Index:
         total = sum(weights)
         if total <= 0:
             return [0.0] * len(docs)
-        found = np.zeros(len(docs))
+        found = [0.0] * len(docs)
         for term, weight in zip(query.terms, weights, strict=True):
-            found += weight * self.engine.holds_each(docs, term)
-        return [float(share) for share in found / total]
+            for n, held in enumerate(self.engine.holds_each(docs, term)):
+                if held:
+                    found[n] += weight
+        return [share / total for share in found]
 
     def title_terms(self, doc: int) -> frozenset[str]:
         """The terms of an article's title (kept once worked out: titles are short)."""
@@ -260,7 +262,8 @@ class Index:
         scores, candidates = self.engine.search(query.terms)
         mask = self.allowed(filters or Filters())
         if mask is not None:
-            candidates = candidates[mask[candidates]]
+            if candidates is not None:
+                candidates = candidates[mask[candidates]]
             scores = np.where(mask, scores, 0.0)  # every positive score is a candidate
         ranked = top_positions(scores, candidates, (k + extra) * 4 + 10)
         groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)

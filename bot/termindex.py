@@ -16,6 +16,7 @@ Pure and synchronous.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -137,10 +138,10 @@ class Engine(Protocol):
     def matching(self, terms: Sequence[str]) -> np.ndarray:
         """Positions of the documents that hold at least one of ``terms``, ascending."""
 
-    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """``scores`` and ``matching`` together (one pass where the engine can)."""
+    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """``scores``, and ``matching`` unless it is exactly the documents scoring above 0."""
 
-    def holds_each(self, docs: Sequence[int], term: str) -> np.ndarray:
+    def holds_each(self, docs: Sequence[int], term: str) -> list[bool]:
         """Whether each of ``docs`` holds ``term``."""
 
 
@@ -169,6 +170,7 @@ class SparseEngine:
         weights *= idf[matrix.term_ids]
         order = np.argsort(matrix.term_ids, kind="stable")
         self.post_docs = doc_ids[order]
+        self._docs_view = self.post_docs.data  # a memoryview: Python ints without numpy calls
         del doc_ids
         self.post_weights = weights[order]
         counts = np.bincount(matrix.term_ids, minlength=len(matrix.terms))
@@ -230,24 +232,29 @@ class SparseEngine:
         docs, _weights = self._postings(self._ids(terms))
         return np.flatnonzero(np.bincount(docs, minlength=self.documents) > 0)
 
-    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Scores of every document and the documents holding a term, in one pass."""
+    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Scores of every document, and the documents holding a term when some
+        of those score 0 (``None``, the common case: every one scores above 0)."""
         ids = self._ids(terms)
         scores = self._scores(ids)
         if any(term_id in self.zero_weight for term_id in ids):
             docs, _weights = self._postings(ids)
             return scores, np.flatnonzero(np.bincount(docs, minlength=self.documents) > 0)
-        return scores, np.flatnonzero(scores > 0)  # a boolean mask scans far faster
+        return scores, None
 
-    def holds_each(self, docs: Sequence[int], term: str) -> np.ndarray:
-        """Whether each of ``docs`` holds ``term`` (postings are sorted by document)."""
+    def holds_each(self, docs: Sequence[int], term: str) -> list[bool]:
+        """Whether each of ``docs`` holds ``term`` (a binary search of its postings,
+        which are sorted by document: a few docs, so no array round trip)."""
         term_id = self.vocab.get(term)
         if term_id is None:
-            return np.zeros(len(docs), bool)
-        postings = self.post_docs[self.post_ptr[term_id] : self.post_ptr[term_id + 1]]
-        wanted = np.asarray(docs, dtype=np.int64)
-        at = np.minimum(np.searchsorted(postings, wanted), len(postings) - 1)
-        return np.asarray(postings[at] == wanted)
+            return [False] * len(docs)
+        start, end = int(self.post_ptr[term_id]), int(self.post_ptr[term_id + 1])
+        postings = self._docs_view
+        found = []
+        for doc in docs:
+            at = bisect_left(postings, doc, start, end)
+            found.append(at < end and postings[at] == doc)
+        return found
 
 
 class RankBm25Engine:
@@ -275,13 +282,15 @@ class RankBm25Engine:
             return np.zeros(0, np.int32)
         return self._sparse_postings.matching(terms)
 
-    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
         """Scores of every document (from rank-bm25) and the documents holding a term."""
         return self.scores(terms), self.matching(terms)
 
-    def holds_each(self, docs: Sequence[int], term: str) -> np.ndarray:
+    def holds_each(self, docs: Sequence[int], term: str) -> list[bool]:
         """Whether each of ``docs`` holds ``term``."""
-        return np.array([self.matrix.holds(doc, term) for doc in docs], dtype=bool)
+        if self._sparse_postings is None:
+            return [False] * len(docs)
+        return self._sparse_postings.holds_each(docs, term)
 
 
 def make_engine(matrix: TermMatrix, k1: float, b: float, choice: str = "auto") -> Engine:
@@ -293,36 +302,49 @@ def make_engine(matrix: TermMatrix, k1: float, b: float, choice: str = "auto") -
 
 # Above this many candidates, a sample first narrows down where the best can be.
 SAMPLE_FROM = 20_000
+# The sample holds this many positions for each one wanted.
+SAMPLE_PER_WANTED = 64
 
 
-def _narrow(scores: np.ndarray, candidates: np.ndarray, wanted: int) -> np.ndarray:
+def _sample_cut(scores: np.ndarray, positions: np.ndarray | None, wanted: int) -> float:
+    """A score the ``wanted`` best are sure to reach: the ``wanted``-th best of a
+    strided sample (of ``positions``, or of every position), or 0 when the
+    sample is too small to tell.
+
+    The wanted-th best score of any subset is at most the wanted-th best of all.
+    """
+    total = len(scores) if positions is None else len(positions)
+    step = max(1, total // (wanted * SAMPLE_PER_WANTED))
+    sample = scores[::step] if positions is None else scores[positions[::step]]
+    if len(sample) <= wanted:
+        return 0.0
+    return float(np.partition(sample, len(sample) - wanted)[len(sample) - wanted])
+
+
+def _contenders(scores: np.ndarray, candidates: np.ndarray | None, wanted: int) -> np.ndarray:
     """The candidates that can be among the ``wanted`` best, found cheaply.
 
-    The wanted-th best score of any subset is at most the wanted-th best of
-    all, so every article scoring below it in a strided sample is out. Only
-    positive scores are compared: a candidate may score 0 (a term whose idf is
+    Without ``candidates``, every position scoring above 0 is one. Only a
+    positive sampled cut is used: a candidate may score 0 (a term whose idf is
     0), and then the sample proves nothing.
     """
-    step = max(1, len(candidates) // (wanted * 16))
-    sample = scores[candidates[::step]]
-    if len(sample) <= wanted:
-        return candidates
-    cut = np.partition(sample, len(sample) - wanted)[len(sample) - wanted]
-    if cut <= 0:
-        return candidates
-    return np.flatnonzero(scores >= cut)
+    size = len(scores) if candidates is None else len(candidates)
+    cut = _sample_cut(scores, candidates, wanted) if size > SAMPLE_FROM else 0.0
+    if cut > 0:
+        return np.flatnonzero(scores >= cut)
+    return np.flatnonzero(scores > 0) if candidates is None else candidates
 
 
-def top_positions(scores: np.ndarray, candidates: np.ndarray, wanted: int) -> list[int]:
+def top_positions(scores: np.ndarray, candidates: np.ndarray | None, wanted: int) -> list[int]:
     """The ``wanted`` best candidates by score, ties by position (= by id), best first.
 
-    Every position with a positive score must be among ``candidates`` (zero
-    the scores of positions a filter leaves out).
+    ``None`` for ``candidates`` means every position scoring above 0. Otherwise
+    every position with a positive score must be among them (zero the scores
+    of positions a filter leaves out).
     """
-    if len(candidates) == 0 or wanted <= 0:
+    if wanted <= 0 or (candidates is not None and len(candidates) == 0):
         return []
-    if len(candidates) > SAMPLE_FROM:
-        candidates = _narrow(scores, candidates, wanted)
+    candidates = _contenders(scores, candidates, wanted)
     values = scores[candidates]
     if len(candidates) > wanted:
         # keep everything scoring at least the wanted-th best, so ties stay whole
