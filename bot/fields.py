@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.analysis import terms_of_word, words_of
+from bot.analysis import analyze, terms_of_word, words_of
 from bot.corpus import Article
 
 FIELDS: tuple[str, ...] = ("title", "excerpt", "body", "meta", "related")
@@ -69,3 +69,8 @@ def analyze_with_words(text: str, words: set[str]) -> list[str]:
             if word.isalpha():
                 words.add(word)
     return terms
+
+
+def title_terms(article: Article) -> dict[str, int]:
+    """The distinct terms of an article's title (each counted once), for grouping duplicates."""
+    return dict.fromkeys(analyze(article.title), 1)

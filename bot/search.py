@@ -17,11 +17,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot import lexicon
-from bot.analysis import analyze, surface_words, terms_of_word
+from bot.analysis import surface_words, terms_of_word
 from bot.corpus import Article
-from bot.fields import FIELDS, Weights, analyse_article, analyze_with_words, field_texts
+from bot.fields import (
+    FIELDS,
+    Weights,
+    analyse_article,
+    analyze_with_words,
+    field_texts,
+    title_terms,
+)
 from bot.store import Parts
-from bot.termindex import TermMatrix, make_engine, top_positions
+from bot.termindex import TermMatrix, TermMatrixBuilder, make_engine, top_positions
 from bot.typo import Speller
 
 __all__ = [
@@ -103,12 +110,14 @@ class Index:
         self.weights = weights or Weights()
         ordered = tuple(sorted(articles, key=lambda a: a.id))
         word_counts: Counter[str] = Counter()
-        rows = []
+        rows, titles = TermMatrixBuilder(), TermMatrixBuilder()
         for article in ordered:
             counts, words = analyse_article(article, self.weights)
             word_counts.update(words)
-            rows.append(counts)
-        self._setup(ordered, TermMatrix.build(rows), word_counts, unknown_word_weight, engine)
+            rows.add(counts)
+            titles.add(title_terms(article))
+        matrices = (rows.finish(), titles.finish())
+        self._setup(ordered, *matrices, word_counts, unknown_word_weight, engine)
 
     @classmethod
     def from_parts(
@@ -121,13 +130,21 @@ class Index:
         """An index over analysed parts (a saved index, or one rebuilt for changed files)."""
         index = cls.__new__(cls)
         index.weights = weights
-        index._setup(parts.articles, parts.terms, parts.word_counts(), unknown_word_weight, engine)
+        index._setup(
+            parts.articles,
+            parts.terms,
+            parts.titles,
+            parts.word_counts(),
+            unknown_word_weight,
+            engine,
+        )
         return index
 
     def _setup(
         self,
         articles: tuple[Article, ...],
         matrix: TermMatrix,
+        titles: TermMatrix,
         word_counts: Counter[str],
         unknown_word_weight: float,
         engine: str,
@@ -136,6 +153,7 @@ class Index:
         self.unknown_word_weight = unknown_word_weight
         self._ids = {article.id: n for n, article in enumerate(articles)}
         self.matrix = matrix
+        self.titles = titles
         self.doc_freq: dict[str, int] = dict(
             zip(matrix.terms, matrix.doc_freqs().tolist(), strict=True)
         )
@@ -143,7 +161,6 @@ class Index:
         self._word_counts = word_counts
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
-        self._titles: dict[int, frozenset[str]] = {}
 
     def __len__(self) -> int:
         return len(self.articles)
@@ -228,12 +245,10 @@ class Index:
                     found[n] += weight
         return [share / total for share in found]
 
-    def title_terms(self, doc: int) -> frozenset[str]:
-        """The terms of an article's title (kept once worked out: titles are short)."""
-        found = self._titles.get(doc)
-        if found is None:
-            found = self._titles[doc] = frozenset(analyze(self.articles[doc].title))
-        return found
+    def title_terms(self, doc: int) -> frozenset[int]:
+        """The terms of an article's title, as ids (worked out when the index was built)."""
+        titles = self.titles
+        return frozenset(titles.term_ids[titles.indptr[doc] : titles.indptr[doc + 1]].tolist())
 
     def allowed(self, filters: Filters) -> np.ndarray | None:
         """A mask of the articles that pass ``filters``, or ``None`` when none is set."""
@@ -297,7 +312,7 @@ def passes(article: Article, filters: Filters) -> bool:
 
 
 def _alike(
-    first: tuple[str, frozenset[str]], second: tuple[str, frozenset[str]], share: float
+    first: tuple[str, frozenset[int]], second: tuple[str, frozenset[int]], share: float
 ) -> bool:
     """Same story: the same link, or titles sharing ``share`` of their words (Jaccard)."""
     (url_a, ta), (url_b, tb) = first, second
@@ -318,7 +333,7 @@ def group_duplicates(
     many articles were looked at (later ones could only add "also covered by").
     """
     groups: list[tuple[int, list[int]]] = []
-    leads: list[tuple[str, frozenset[str]]] = []
+    leads: list[tuple[str, frozenset[int]]] = []
     for seen, doc in enumerate(ranked):
         if wanted is not None and len(groups) >= wanted and seen >= 2 * wanted:
             break

@@ -1,7 +1,7 @@
 """The analysed corpus, kept between runs: load at start-up, re-analyse only changed files.
 
 A :class:`Parts` holds what indexing needs: the articles (in id order), each
-one's weighted term counts and content words (CSR arrays), the skipped files,
+one's weighted term counts, content words and title terms (CSR arrays), the skipped files,
 and the size and modification time of every file they came from. It is saved
 after a build (a versioned format, written to a temporary file and renamed
 into place) under a key made of the analyzer version and the indexing
@@ -25,13 +25,13 @@ from itertools import repeat
 from pathlib import Path
 
 from bot.corpus import Article, LoadOptions, SkipFile, Skipped, iter_files, load_file
-from bot.fields import Weights, analyse_article
+from bot.fields import Weights, analyse_article, title_terms
 from bot.termindex import TermMatrix, TermMatrixBuilder
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"corpus-bot index\n"
-FORMAT = 1
+FORMAT = 2
 # Bump when the analyzer or the article parser changes what they produce.
 ANALYZER_VERSION = 3
 
@@ -48,6 +48,7 @@ class Parts:
     skipped: tuple[Skipped, ...]
     terms: TermMatrix
     words: TermMatrix
+    titles: TermMatrix
 
     def word_counts(self) -> Counter[str]:
         """How many articles hold each content word (for the speller)."""
@@ -129,8 +130,9 @@ def _rows(matrix: TermMatrix, doc: int) -> dict[str, int]:
     }
 
 
-# (path in the corpus, the article or None, its term counts, its content words, skip reason)
-Reading = tuple[str, Article | None, dict[str, int], list[str], str | None]
+# (path in the corpus, the article or None, its term counts, its content words,
+# its title terms, skip reason)
+Reading = tuple[str, Article | None, dict[str, int], list[str], dict[str, int], str | None]
 # Below this many files to read, worker processes cost more than they save.
 PARALLEL_FROM = 2_000
 CHUNK = 256
@@ -141,9 +143,9 @@ def read_one(root: Path, rel: str, options: LoadOptions, weights: Weights) -> Re
     try:
         article = load_file(root, root / rel, options)
     except SkipFile as exc:
-        return rel, None, {}, [], str(exc)
+        return rel, None, {}, [], {}, str(exc)
     counts, content_words = analyse_article(article, weights)
-    return rel, article, dict(counts), sorted(content_words), None
+    return rel, article, dict(counts), sorted(content_words), title_terms(article), None
 
 
 def read_chunk(
@@ -204,7 +206,7 @@ def assemble(
     to_read = [rel for rel in to_read if not (unchanged(rel) and rel in old_skips)]
     fresh = read_all(root, to_read, options, weights, workers)
     articles: list[Article] = []
-    terms, words = TermMatrixBuilder(), TermMatrixBuilder()
+    terms, words, titles = TermMatrixBuilder(), TermMatrixBuilder(), TermMatrixBuilder()
     kept_stamps: dict[str, FileStamp] = {}
     for rel in ordered:
         if unchanged(rel) and rel in old_positions:
@@ -213,10 +215,11 @@ def assemble(
             articles.append(reusable.articles[n])
             terms.add(_rows(reusable.terms, n))
             words.add(dict.fromkeys(_words(reusable, n), 1))
+            titles.add(_rows(reusable.titles, n))
         elif unchanged(rel) and rel in old_skips:
             skipped.append(old_skips[rel])
         else:
-            got, article, counts, content_words, reason = next(fresh)
+            got, article, counts, content_words, title, reason = next(fresh)
             assert got == rel
             if article is None:
                 skipped.append(Skipped(rel, reason or "skipped"))
@@ -224,6 +227,7 @@ def assemble(
             articles.append(article)
             terms.add(counts)
             words.add(dict.fromkeys(content_words, 1))
+            titles.add(title)
         kept_stamps[rel] = stamps[rel]
     return Parts(
         key=key,
@@ -232,6 +236,7 @@ def assemble(
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
         terms=terms.finish(),
         words=words.finish(),
+        titles=titles.finish(),
     )
 
 

@@ -10,6 +10,7 @@ import pytest
 
 import bot.store
 from bot import store
+from bot.analysis import analyze
 from bot.search import Weights
 from bot.service import Service, build_snapshot
 from bot.settings import Settings, load_settings
@@ -83,6 +84,11 @@ def test_incremental_build_equals_a_full_build(tmp_path: Path) -> None:
         a = incremental.index.search(incremental.index.parse(question), 5)
         b = full.index.search(full.index.parse(question), 5)
         assert [(h.doc, round(h.score, 9)) for h in a] == [(h.doc, round(h.score, 9)) for h in b]
+    for snapshot in (incremental, full):  # title terms (for grouping) are kept and reused too
+        index = snapshot.index
+        for doc, article in enumerate(index.articles):
+            saved = {index.titles.terms[term] for term in index.title_terms(doc)}
+            assert saved == set(analyze(article.title)) and saved
 
 
 def test_damaged_index_is_rebuilt_with_a_warning(
@@ -152,3 +158,5 @@ def test_worker_processes_give_the_same_parts(
     assert (parallel.terms.term_ids == serial.terms.term_ids).all()
     assert (parallel.terms.tfs == serial.terms.tfs).all()
     assert parallel.word_counts() == serial.word_counts()
+    assert parallel.titles.terms == serial.titles.terms
+    assert (parallel.titles.term_ids == serial.titles.term_ids).all()
