@@ -46,7 +46,13 @@ _STEMMER = snowballstemmer.stemmer("english")
 
 # A token: a number with thousands separators or decimals/version dots, or a
 # run of letters and digits. Apostrophes are handled before this runs.
-_TOKEN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|[^\W_]+(?:_[^\W_]+)+|[^\W_]+")
+_TOKEN_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|[^\W_]+(?:_[^\W_]+)*")
+# The same tokens in folded ASCII text (lower case), twice as fast: most words
+# start with a letter, so that alternative comes first.
+_ASCII_TOKEN_RE = re.compile(
+    r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|[a-z0-9]+(?:_[a-z0-9]+)*",
+    re.ASCII,
+)
 _APOSTROPHE_S_RE = re.compile(r"(?<=[^\W_])'s\b")
 _APOSTROPHE_RE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
 _CHAR_MAP = str.maketrans(
@@ -127,11 +133,15 @@ def surface_words(text: str) -> Iterator[tuple[str, int, int]]:
     return _folded_words(fold(text))
 
 
+def _tokens_re(folded: str) -> re.Pattern[str]:
+    return _ASCII_TOKEN_RE if folded.isascii() else _TOKEN_RE
+
+
 def _folded_words(folded: str) -> Iterator[tuple[str, int, int]]:
     """Yield ``(word, start, end)`` for every word of already folded text."""
     folded = _APOSTROPHE_S_RE.sub("  ", folded)
     folded = _APOSTROPHE_RE.sub(" ", folded)
-    for match in _TOKEN_RE.finditer(folded):
+    for match in _tokens_re(folded).finditer(folded):
         yield match.group(0), match.start(), match.end()
 
 
@@ -159,7 +169,7 @@ def words_of(text: str) -> list[str]:
     folded = fold(text)
     if "'" in folded:
         folded = _APOSTROPHE_RE.sub(" ", _APOSTROPHE_S_RE.sub("  ", folded))
-    return _TOKEN_RE.findall(folded)
+    return _tokens_re(folded).findall(folded)
 
 
 def analyze(text: str) -> list[str]:

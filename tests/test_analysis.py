@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.analysis import STOP_WORDS, analyze, fold, is_stop_word, stem, tokens_with_offsets
+from bot import analysis
+from bot.analysis import (
+    STOP_WORDS,
+    analyze,
+    fold,
+    is_stop_word,
+    stem,
+    surface_words,
+    tokens_with_offsets,
+    words_of,
+)
 
 
 def spans(text: str) -> list[tuple[str, str]]:
@@ -206,3 +218,19 @@ def test_offsets_are_within_the_text(text: str) -> None:
 )
 def test_offsets_give_the_same_terms_as_analyze(text: str) -> None:
     assert [token.term for token in tokens_with_offsets(text)] == analyze(text)
+
+
+# The token pattern as first written: a plain alternation, slow on long words.
+REFERENCE_TOKEN_RE = re.compile(
+    r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|[^\W_]+(?:_[^\W_]+)+|[^\W_]+"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="abcXYZ019,._' -\né٣ß", max_size=60))
+def test_fast_token_patterns_find_the_reference_tokens(text: str) -> None:
+    folded = fold(text)
+    folded = analysis._APOSTROPHE_RE.sub(" ", analysis._APOSTROPHE_S_RE.sub("  ", folded))
+    expected = [(m.group(0), m.start(), m.end()) for m in REFERENCE_TOKEN_RE.finditer(folded)]
+    assert list(surface_words(text)) == expected
+    assert words_of(text) == [word for word, _start, _end in expected]
