@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import snowballstemmer
 
@@ -53,6 +53,7 @@ _ASCII_TOKEN_RE = re.compile(
     r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)+|[a-z0-9]+(?:_[a-z0-9]+)*",
     re.ASCII,
 )
+_NON_ASCII_RE = re.compile(r"[^\x00-\x7f]+")
 _APOSTROPHE_S_RE = re.compile(r"(?<=[^\W_])'s\b")
 _APOSTROPHE_RE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
 _CHAR_MAP = str.maketrans(
@@ -72,8 +73,7 @@ _CHAR_MAP = str.maketrans(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """A token of a text: its stemmed term and where its surface word lies."""
 
     term: str
@@ -83,20 +83,33 @@ class Token:
 
 def fold(text: str) -> str:
     """Return ``text`` case-folded, with accents and compatibility forms removed."""
-    text = text.translate(_CHAR_MAP)
-    if text.isascii():  # the common case: nothing to decompose
-        return text.lower()
-    return "".join(map(_fold_translated, text))
+    if text.isascii():  # the common case
+        return _fold_ascii(text)
+    pieces: list[str] = []
+    position = 0
+    for run in _NON_ASCII_RE.finditer(text):
+        pieces.append(_fold_ascii(text[position : run.start()]))
+        pieces.extend(map(_fold_char, run.group()))
+        position = run.end()
+    pieces.append(_fold_ascii(text[position:]))
+    return "".join(pieces)
+
+
+def _fold_ascii(text: str) -> str:
+    """:func:`fold` of ASCII text: of the character map, only the backtick applies."""
+    return text.replace("`", " ").lower()
 
 
 @lru_cache(maxsize=65_536)
-def _fold_translated(ch: str) -> str:
-    """One already translated character, decomposed, without marks, case-folded.
+def _fold_char(ch: str) -> str:
+    """The folded form of one character (empty for accents and zero-width characters).
 
     Folding never looks at a character's neighbours once combining marks are
-    dropped, so folding character by character gives the same text.
+    dropped, so folding character by character gives the same text as folding
+    it whole: :func:`fold` works on runs of ASCII and on single characters.
     """
-    decomposed = unicodedata.normalize("NFKD", ch)
+    translated = ch.translate(_CHAR_MAP)
+    decomposed = unicodedata.normalize("NFKD", translated)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
@@ -139,8 +152,8 @@ def _tokens_re(folded: str) -> re.Pattern[str]:
 
 def _folded_words(folded: str) -> Iterator[tuple[str, int, int]]:
     """Yield ``(word, start, end)`` for every word of already folded text."""
-    folded = _APOSTROPHE_S_RE.sub("  ", folded)
-    folded = _APOSTROPHE_RE.sub(" ", folded)
+    if "'" in folded:
+        folded = _APOSTROPHE_RE.sub(" ", _APOSTROPHE_S_RE.sub("  ", folded))
     for match in _tokens_re(folded).finditer(folded):
         yield match.group(0), match.start(), match.end()
 
@@ -174,32 +187,38 @@ def words_of(text: str) -> list[str]:
 
 def analyze(text: str) -> list[str]:
     """Return the index terms of ``text``: the one path for documents and questions."""
+    return analyze_folded(fold(text))
+
+
+def analyze_folded(folded: str) -> list[str]:
+    """:func:`analyze` for text already passed through :func:`fold`."""
+    if "'" in folded:
+        folded = _APOSTROPHE_RE.sub(" ", _APOSTROPHE_S_RE.sub("  ", folded))
     terms: list[str] = []
-    for word in words_of(text):
+    for word in _tokens_re(folded).findall(folded):
         terms.extend(terms_of_word(word))
     return terms
-
-
-@lru_cache(maxsize=65_536)
-def _fold_char(ch: str) -> str:
-    """The folded form of one character (empty for accents and zero-width characters)."""
-    return fold(ch)
 
 
 def _fold_with_origins(text: str) -> tuple[str, list[int]]:
     """Return ``fold(text)`` and, for each folded character, its index in ``text``.
 
-    Folding works character by character (translation, NFKD, dropping combining
-    marks and case folding never look at neighbours once marks are dropped), so
-    folding each character gives the same string as :func:`fold`. The list ends
-    with ``len(text)`` so that an end offset can be looked up too.
+    An ASCII character folds to one character, others to none, one or several.
+    The list ends with ``len(text)`` so that an end offset can be looked up too.
     """
     pieces: list[str] = []
     origins: list[int] = []
-    for index, ch in enumerate(text):
-        piece = _fold_char(ch)
-        pieces.append(piece)
-        origins.extend([index] * len(piece))
+    position = 0
+    for run in _NON_ASCII_RE.finditer(text):
+        pieces.append(_fold_ascii(text[position : run.start()]))
+        origins.extend(range(position, run.start()))
+        for index in range(run.start(), run.end()):
+            piece = _fold_char(text[index])
+            pieces.append(piece)
+            origins.extend([index] * len(piece))
+        position = run.end()
+    pieces.append(_fold_ascii(text[position:]))
+    origins.extend(range(position, len(text)))
     origins.append(len(text))
     return "".join(pieces), origins
 

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from bot.analysis import analyze, fold, tokens_with_offsets
+from bot.analysis import analyze_folded, fold, tokens_with_offsets
 from bot.corpus import Article
 
 ELLIPSIS = "\u2026"
@@ -51,13 +51,19 @@ def split_sentences(paragraph: str) -> list[str]:
     return sentences
 
 
-def _units(article: Article) -> Iterator[list[str]]:
-    """Paragraphs as lists of sentences: the excerpt first, then the body."""
+def _paragraphs(article: Article) -> Iterator[str]:
+    """The excerpt first, then the body's paragraphs."""
     if article.excerpt:
-        yield split_sentences(article.excerpt)
+        yield article.excerpt
     for paragraph in article.body.split("\n\n"):
         if paragraph.strip():
-            yield split_sentences(paragraph)
+            yield paragraph
+
+
+def _units(article: Article) -> Iterator[list[str]]:
+    """Paragraphs as lists of sentences: the excerpt first, then the body."""
+    for paragraph in _paragraphs(article):
+        yield split_sentences(paragraph)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,14 +73,17 @@ class _Window:
     order: int
 
 
+def _might_hold(folded: str, prefixes: tuple[str, ...] | None) -> bool:
+    return prefixes is None or any(prefix in folded for prefix in prefixes)
+
+
 def _matched(
     sentence: str, terms: frozenset[str], prefixes: tuple[str, ...] | None
 ) -> frozenset[str]:
-    if prefixes is not None:
-        folded = fold(sentence)
-        if not any(prefix in folded for prefix in prefixes):
-            return frozenset()
-    return terms.intersection(analyze(sentence))
+    folded = fold(sentence)
+    if not _might_hold(folded, prefixes):
+        return frozenset()
+    return terms.intersection(analyze_folded(folded))
 
 
 def quick_prefixes(terms: frozenset[str]) -> tuple[str, ...] | None:
@@ -91,14 +100,17 @@ def quick_prefixes(terms: frozenset[str]) -> tuple[str, ...] | None:
 
 def _windows(
     article: Article,
-    terms: frozenset[str],
-    idf: Callable[[str], float],
+    weights: dict[str, float],
     max_sentences: int,
     max_chars: int,
 ) -> Iterator[_Window]:
     order = 0
+    terms = frozenset(weights)
     quick = quick_prefixes(terms)
-    for sentences in _units(article):
+    for paragraph in _paragraphs(article):
+        if not _might_hold(fold(paragraph), quick):
+            continue  # no sentence of it can match: not worth splitting
+        sentences = split_sentences(paragraph)
         matches = [_matched(s, terms, quick) for s in sentences]
         for start in range(len(sentences)):
             if len(sentences[start]) < _MIN_SENTENCE_CHARS or not matches[start]:
@@ -109,7 +121,7 @@ def _windows(
                 text = " ".join(sentences[start : end + 1])
                 if end > start and len(text) > max_chars:
                     break
-                score = sum(idf(term) for term in found)
+                score = sum(weights[term] for term in found)
                 # a longer window must earn its length with new matched words
                 yield _Window(score - 0.01 * (end - start), text, order)
                 order += 1
@@ -144,8 +156,9 @@ def best_passage(
     ``max_chars`` around its first match and the matched words are marked.
     """
     wanted = frozenset(terms)
+    weights = {term: idf(term) for term in wanted}
     best: _Window | None = None
-    for window in _windows(article, wanted, idf, max_sentences, max_chars):
+    for window in _windows(article, weights, max_sentences, max_chars):
         if best is None or (window.score, -window.order) > (best.score, -best.order):
             best = window
     text = best.text if best else _fallback(article, max_chars)

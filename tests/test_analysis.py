@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -234,3 +235,22 @@ def test_fast_token_patterns_find_the_reference_tokens(text: str) -> None:
     expected = [(m.group(0), m.start(), m.end()) for m in REFERENCE_TOKEN_RE.finditer(folded)]
     assert list(surface_words(text)) == expected
     assert words_of(text) == [word for word, _start, _end in expected]
+
+
+def reference_fold_char(ch: str) -> str:
+    """Folding as first written: the character map, NFKD, marks dropped, case folded."""
+    decomposed = unicodedata.normalize("NFKD", ch.translate(analysis._CHAR_MAP))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+MIXED_TEXT = st.text(alphabet="abZ09 ,.'`\u2019\u2014é\u0301ﬁßİＡ\u200b\u00a0\n", max_size=50)
+
+
+@settings(max_examples=400, deadline=None)
+@given(MIXED_TEXT)
+def test_folding_by_ascii_runs_matches_folding_each_character(text: str) -> None:
+    pieces = [reference_fold_char(ch) for ch in text]
+    assert fold(text) == "".join(pieces)
+    folded, origins = analysis._fold_with_origins(text)
+    assert folded == "".join(pieces)
+    assert origins == [n for n, piece in enumerate(pieces) for _ in piece] + [len(text)]
