@@ -227,11 +227,15 @@ REFERENCE_TOKEN_RE = re.compile(
 )
 
 
+REFERENCE_APOSTROPHE_S_RE = re.compile(r"(?<=[^\W_])'s\b")
+REFERENCE_APOSTROPHE_RE = re.compile(r"(?<=[^\W_])'(?=[^\W_])")
+
+
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet="abcXYZ019,._' -\né٣ß", max_size=60))
+@given(st.text(alphabet="abcsXYZ019,._' -\né٣ß", max_size=60))
 def test_fast_token_patterns_find_the_reference_tokens(text: str) -> None:
     folded = fold(text)
-    folded = analysis._APOSTROPHE_RE.sub(" ", analysis._APOSTROPHE_S_RE.sub("  ", folded))
+    folded = REFERENCE_APOSTROPHE_RE.sub(" ", REFERENCE_APOSTROPHE_S_RE.sub("  ", folded))
     expected = [(m.group(0), m.start(), m.end()) for m in REFERENCE_TOKEN_RE.finditer(folded)]
     assert list(surface_words(text)) == expected
     assert words_of(text) == [word for word, _start, _end in expected]
