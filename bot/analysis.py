@@ -180,6 +180,32 @@ def terms_of_word(word: str) -> tuple[str, ...]:
     return (stem(word),)
 
 
+# Snowball's exceptional forms whose stem is not spelled like the word's start.
+_STEM_EXCEPTIONS = {"sky": ("skie",)}
+
+
+@lru_cache(maxsize=65_536)
+def stem_keys(term: str) -> tuple[str, ...]:
+    """Strings one of which every word stemming to ``term`` contains (``term`` alphabetic).
+
+    A stem keeps the start of its word, except that Snowball turns a final
+    y into i (cry: cri; dying: die) and adds an e after cutting -ing or -ed
+    (coding: code). So: the stem's first four letters, and their shorter
+    forms cut before an i or e that may not be in the word, with y for that
+    i. Checked against 130,000 English and corpus words (tests/test_analysis.py).
+    """
+    head = term[:4]
+    keys = {head, *_STEM_EXCEPTIONS.get(term, ())}
+    for at in range(2, len(head)):
+        if head[at] == "i":
+            keys.add(head[:at] + "y")
+        if head[at] == "e":
+            keys.add(head[:at])
+    if len(term) == 3 and term.endswith("ie"):  # dying, lying, tying, vying
+        keys.add(term[0] + "y")
+    return tuple(sorted(keys))
+
+
 def words_of(text: str) -> list[str]:
     """The folded words of ``text`` (what :func:`surface_words` yields, without offsets)."""
     folded = fold(text)

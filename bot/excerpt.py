@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from bot.analysis import analyze_folded, fold, tokens_with_offsets
+from bot.analysis import analyze_folded, fold, stem_keys, tokens_with_offsets
 from bot.corpus import Article
 
 ELLIPSIS = "\u2026"
@@ -73,29 +73,63 @@ class _Window:
     order: int
 
 
-def _might_hold(folded: str, prefixes: tuple[str, ...] | None) -> bool:
-    return prefixes is None or any(prefix in folded for prefix in prefixes)
+def quick_keys(terms: frozenset[str]) -> tuple[str, ...] | None:
+    """Short strings one of which the folded text of any word holding one of ``terms``
+    contains (see :func:`bot.analysis.stem_keys`).
 
-
-def _matched(
-    sentence: str, terms: frozenset[str], prefixes: tuple[str, ...] | None
-) -> frozenset[str]:
-    folded = fold(sentence)
-    if not _might_hold(folded, prefixes):
-        return frozenset()
-    return terms.intersection(analyze_folded(folded))
-
-
-def quick_prefixes(terms: frozenset[str]) -> tuple[str, ...] | None:
-    """Short strings one of which a sentence must contain to hold any of ``terms``.
-
-    Snowball stems keep the start of the word, so a sentence whose folded text
-    lacks a stem's first four letters cannot hold that stem. Numbers and
-    identifiers are not stems: with one of those, no shortcut.
+    Numbers and identifiers are not stems: with one of those, no shortcut.
     """
     if not terms or not all(term.isalpha() for term in terms):
         return None
-    return tuple(sorted({term[:4] for term in terms}))
+    return tuple(sorted({key for term in terms for key in stem_keys(term)}))
+
+
+def _holds_any(folded: str, keys: tuple[str, ...]) -> bool:
+    return any(key in folded for key in keys)
+
+
+def _key_chunks(folded: str, keys: tuple[str, ...]) -> list[tuple[int, int]]:
+    """The space-delimited stretches of ``folded`` that contain one of ``keys``.
+
+    No token spans a space, so the tokens of a text are the tokens of its
+    stretches: analysing only these finds every term a key can stand for.
+    """
+    chunks: set[tuple[int, int]] = set()
+    for key in keys:
+        at = folded.find(key)
+        while at >= 0:
+            start = folded.rfind(" ", 0, at) + 1
+            end = folded.find(" ", at)
+            end = len(folded) if end < 0 else end
+            chunks.add((start, end))
+            at = folded.find(key, end)
+    return sorted(chunks)
+
+
+def _matched(sentence: str, terms: frozenset[str], keys: tuple[str, ...] | None) -> frozenset[str]:
+    """The ``terms`` that ``sentence`` holds."""
+    folded = fold(sentence)
+    if keys is None:
+        return terms.intersection(analyze_folded(folded))
+    found: set[str] = set()
+    for start, end in _key_chunks(folded, keys):
+        found.update(terms.intersection(analyze_folded(folded[start:end])))
+    return frozenset(found)
+
+
+def term_spans(text: str, terms: frozenset[str]) -> list[tuple[int, int]]:
+    """Where the words of ``text`` whose terms are in ``terms`` lie, in order."""
+    keys = quick_keys(terms)
+    if keys is None or not text.isascii():  # folding may move offsets: tokenize it all
+        return [(t.start, t.end) for t in tokens_with_offsets(text) if t.term in terms]
+    spans: list[tuple[int, int]] = []
+    for start, end in _key_chunks(fold(text), keys):  # ASCII folds one for one
+        spans.extend(
+            (start + t.start, start + t.end)
+            for t in tokens_with_offsets(text[start:end])
+            if t.term in terms
+        )
+    return spans
 
 
 def _windows(
@@ -106,12 +140,12 @@ def _windows(
 ) -> Iterator[_Window]:
     order = 0
     terms = frozenset(weights)
-    quick = quick_prefixes(terms)
+    keys = quick_keys(terms)
     for paragraph in _paragraphs(article):
-        if not _might_hold(fold(paragraph), quick):
+        if keys is not None and not _holds_any(fold(paragraph), keys):
             continue  # no sentence of it can match: not worth splitting
         sentences = split_sentences(paragraph)
-        matches = [_matched(s, terms, quick) for s in sentences]
+        matches = [_matched(s, terms, keys) for s in sentences]
         for start in range(len(sentences)):
             if len(sentences[start]) < _MIN_SENTENCE_CHARS or not matches[start]:
                 continue
@@ -170,7 +204,8 @@ def trim(text: str, terms: frozenset[str], max_chars: int) -> str:
     text = " ".join(text.split())
     if len(text) <= max_chars:
         return text
-    first = next((t.start for t in tokens_with_offsets(text) if t.term in terms), 0)
+    spans = term_spans(text, terms)
+    first = spans[0][0] if spans else 0
     start = 0
     if first > max_chars // 3:
         start = text.rfind(" ", 0, first - max_chars // 4) + 1
@@ -187,15 +222,13 @@ def trim(text: str, terms: frozenset[str], max_chars: int) -> str:
 def highlight(text: str, terms: frozenset[str]) -> Excerpt:
     """Mark the words of ``text`` whose terms are in ``terms``; adjacent matches merge."""
     spans: list[list[int]] = []
-    for token in tokens_with_offsets(text):
-        if token.term not in terms:
-            continue
-        if spans and token.start <= spans[-1][1]:
-            spans[-1][1] = max(spans[-1][1], token.end)
-        elif spans and not text[spans[-1][1] : token.start].strip():
-            spans[-1][1] = token.end
+    for start, end in term_spans(text, terms):
+        if spans and start <= spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)
+        elif spans and not text[spans[-1][1] : start].strip():
+            spans[-1][1] = end
         else:
-            spans.append([token.start, token.end])
+            spans.append([start, end])
     segments: list[tuple[str, bool]] = []
     position = 0
     for start, end in spans:

@@ -154,6 +154,8 @@ class Index:
         self._ids = {article.id: n for n, article in enumerate(articles)}
         self.matrix = matrix
         self.titles = titles
+        # memoryviews give Python ints without a numpy call per look-up
+        self._title_ptr, self._title_ids = titles.indptr.data, titles.term_ids.data
         self.doc_freq: dict[str, int] = dict(
             zip(matrix.terms, matrix.doc_freqs().tolist(), strict=True)
         )
@@ -247,8 +249,7 @@ class Index:
 
     def title_terms(self, doc: int) -> frozenset[int]:
         """The terms of an article's title, as ids (worked out when the index was built)."""
-        titles = self.titles
-        return frozenset(titles.term_ids[titles.indptr[doc] : titles.indptr[doc + 1]].tolist())
+        return frozenset(self._title_ids[self._title_ptr[doc] : self._title_ptr[doc + 1]].tolist())
 
     def allowed(self, filters: Filters) -> np.ndarray | None:
         """A mask of the articles that pass ``filters``, or ``None`` when none is set."""
