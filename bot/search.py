@@ -312,17 +312,12 @@ def passes(article: Article, filters: Filters) -> bool:
     return True
 
 
-def _alike(
-    first: tuple[str, frozenset[int]], second: tuple[str, frozenset[int]], share: float
-) -> bool:
-    """Same story: the same link, or titles sharing ``share`` of their words (Jaccard)."""
-    (url_a, ta), (url_b, tb) = first, second
-    if url_a and url_a == url_b:
-        return True
-    small, large = sorted((len(ta), len(tb)))
+def _titles_alike(a: frozenset[int], b: frozenset[int], share: float) -> bool:
+    """Titles sharing ``share`` of their words (Jaccard), at least three words each."""
+    small, large = (len(a), len(b)) if len(a) <= len(b) else (len(b), len(a))
     if small < 3 or small < share * large:
         return False
-    return len(ta & tb) >= share * len(ta | tb)
+    return len(a & b) >= share * len(a | b)
 
 
 def group_duplicates(
@@ -338,14 +333,14 @@ def group_duplicates(
     for seen, doc in enumerate(ranked):
         if wanted is not None and len(groups) >= wanted and seen >= 2 * wanted:
             break
-        this = (index.articles[doc].url or "", index.title_terms(doc))
-        for (_lead, rest), lead_key in zip(groups, leads, strict=True):
-            if _alike(lead_key, this, threshold):
+        url, terms = index.articles[doc].url or "", index.title_terms(doc)
+        for (_lead, rest), (lead_url, lead_terms) in zip(groups, leads, strict=True):
+            if (url and url == lead_url) or _titles_alike(terms, lead_terms, threshold):
                 rest.append(doc)
                 break
         else:
             groups.append((doc, []))
-            leads.append(this)
+            leads.append((url, terms))
     return groups
 
 

@@ -353,4 +353,5 @@ def top_positions(scores: np.ndarray, candidates: np.ndarray | None, wanted: int
         keep = values >= cut
         candidates, values = candidates[keep], values[keep]
     order = np.lexsort((candidates, -values))
-    return [int(candidates[i]) for i in order[:wanted]]
+    best: list[int] = candidates[order[:wanted]].tolist()
+    return best
