@@ -20,7 +20,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
 
@@ -101,7 +101,16 @@ def load(path: Path, key: str) -> Parts | None:
     if not isinstance(parts, Parts) or parts.key != key:
         log.warning("saved index %s was made with other settings; rebuilding", path)
         return None
-    return parts
+    try:
+        return replace(
+            parts,
+            terms=parts.terms.native(),
+            words=parts.words.native(),
+            titles=parts.titles.native(),
+        )
+    except (AttributeError, TypeError, ValueError) as exc:
+        log.warning("saved index %s cannot be used (%s); rebuilding", path, exc)
+        return None
 
 
 def stamp_files(root: Path, options: LoadOptions) -> tuple[dict[str, FileStamp], list[Skipped]]:

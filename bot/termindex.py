@@ -80,6 +80,18 @@ class TermMatrix:
             for _ in range(int(count))
         ]
 
+    def native(self) -> TermMatrix:
+        """The same matrix with arrays of numpy's own dtype objects (views, no copy).
+
+        Unpickled arrays carry equal but distinct dtype objects, and numpy
+        takes slow paths for those (``np.add.at`` twenty times slower).
+        """
+        return TermMatrix(
+            self.terms,
+            self.vocab,
+            *(array.view(array.dtype.type) for array in (self.indptr, self.term_ids, self.tfs)),
+        )
+
     def holds(self, doc: int, term: str) -> bool:
         """Whether document ``doc`` contains ``term``."""
         term_id = self.vocab.get(term)
@@ -145,6 +157,36 @@ class Engine(Protocol):
         """Whether each of ``docs`` holds ``term``."""
 
 
+def _term_major(matrix: TermMatrix) -> tuple[np.ndarray, np.ndarray]:
+    """Each term's documents (ascending) and counts, term after term: the matrix
+    transposed. The sort order, the one large temporary, is gone on return."""
+    order = np.argsort(matrix.term_ids, kind="stable").astype(np.int32)
+    tfs = matrix.tfs[order]
+    docs = np.empty(len(order), np.int32)
+    step = 1 << 20  # the document of each entry, a slice at a time (no int64 copy)
+    for start in range(0, len(order), step):
+        found = np.searchsorted(matrix.indptr, order[start : start + step], side="right")
+        docs[start : start + step] = found - 1
+    return docs, tfs
+
+
+def _bm25_weights(
+    matrix: TermMatrix, docs: np.ndarray, tfs: np.ndarray, k1: float, b: float
+) -> np.ndarray:
+    """tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average)) of every entry,
+    in float32 and in place (``tfs`` is overwritten and returned)."""
+    lengths = matrix.doc_lengths()
+    average = float(lengths.mean()) if len(lengths) else 0.0
+    per_doc = (
+        k1 * (1 - b + b * lengths / average) if average > 0 else np.full(len(lengths), k1 * (1 - b))
+    ).astype(np.float32)
+    denominator = per_doc[docs]  # the length normalisation of each entry
+    denominator += tfs
+    tfs *= np.float32(k1 + 1)
+    tfs /= denominator
+    return tfs
+
+
 class SparseEngine:
     """Precomputed BM25 weights, term-major: a question adds up a few postings lists."""
 
@@ -154,27 +196,14 @@ class SparseEngine:
         """Compute every (term, document) weight once."""
         self.vocab = matrix.vocab
         self.documents = matrix.documents
-        lengths = matrix.doc_lengths()
-        average = float(lengths.mean()) if self.documents else 0.0
-        idf = okapi_idf(matrix.doc_freqs(), self.documents).astype(np.float32)
-        doc_ids = matrix.doc_ids()
-        # in place and in float32: a few arrays the size of the postings, not a dozen
-        per_doc = (
-            k1 * (1 - b + b * lengths / average)
-            if average > 0
-            else np.full(self.documents, k1 * (1 - b))
-        ).astype(np.float32)
-        weights = per_doc[doc_ids]  # the length normalisation of each entry
-        weights += matrix.tfs  # tf + norm
-        np.divide(matrix.tfs * np.float32(k1 + 1), weights, out=weights)
-        weights *= idf[matrix.term_ids]
-        order = np.argsort(matrix.term_ids, kind="stable")
-        self.post_docs = doc_ids[order]
-        self._docs_view = self.post_docs.data  # a memoryview: Python ints without numpy calls
-        del doc_ids
-        self.post_weights = weights[order]
         counts = np.bincount(matrix.term_ids, minlength=len(matrix.terms))
         self.post_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+        idf = okapi_idf(counts, self.documents).astype(np.float32)
+        self.post_docs, tfs = _term_major(matrix)
+        self._docs_view = self.post_docs.data  # a memoryview: Python ints without numpy calls
+        self.post_weights = _bm25_weights(matrix, self.post_docs, tfs, k1, b)
+        del tfs  # now the weights, in place
+        self.post_weights *= np.repeat(idf, counts)
         # a term in exactly half of the documents has idf 0: its postings weigh
         # nothing, so its documents must be found by counting, not by score
         self.zero_weight = frozenset(np.flatnonzero(idf == 0).tolist())

@@ -6,6 +6,7 @@ import logging
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import bot.store
@@ -14,6 +15,7 @@ from bot.analysis import analyze
 from bot.search import Weights
 from bot.service import Service, build_snapshot
 from bot.settings import Settings, load_settings
+from bot.termindex import SparseEngine
 from tests.conftest import SEEDS
 
 
@@ -160,3 +162,17 @@ def test_worker_processes_give_the_same_parts(
     assert parallel.word_counts() == serial.word_counts()
     assert parallel.titles.terms == serial.titles.terms
     assert (parallel.titles.term_ids == serial.titles.term_ids).all()
+
+
+def test_a_loaded_index_uses_numpy_s_own_dtypes(tmp_path: Path) -> None:
+    # unpickled arrays carry equal but distinct dtype objects, on which numpy
+    # takes slow paths (np.add.at, the sparse engine's inner loop, 20x slower)
+    settings = make_settings(tmp_path)
+    build_snapshot(settings)
+    loaded = build_snapshot(settings).index  # from the saved file
+    for matrix in (loaded.matrix, loaded.titles):
+        for array in (matrix.indptr, matrix.term_ids, matrix.tfs):
+            assert array.dtype is np.dtype(array.dtype.type)
+    engine = SparseEngine(loaded.matrix, 1.5, 0.75)
+    assert engine.post_weights.dtype is np.dtype(np.float32)
+    assert engine.post_docs.dtype is np.dtype(np.int32)
