@@ -16,7 +16,10 @@ from bot.corpus import Article
 
 ELLIPSIS = "\u2026"
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "mr.", "mrs.", "ms.", "dr.", "inc.", "st.", "no.")
-_SENTENCE_RE = re.compile(r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+# A sentence ends at . ! or ?, then maybe closing quotes or brackets, then space
+# before a capital or a digit; the cut is the group. The pattern starts with its
+# punctuation: a leading look-behind would be tried at every character.
+_SENTENCE_END_RE = re.compile(r"[.!?]([\"'\u201d\u2019)\]]*\s+)(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
 _MIN_SENTENCE_CHARS = 25
 
 
@@ -39,9 +42,19 @@ class Excerpt:
         return "".join(parts)
 
 
+def _cut_at_sentence_ends(text: str) -> list[str]:
+    pieces: list[str] = []
+    start = 0
+    for end in _SENTENCE_END_RE.finditer(text):
+        pieces.append(text[start : end.start(1)])
+        start = end.end(1)
+    pieces.append(text[start:])
+    return pieces
+
+
 def split_sentences(paragraph: str) -> list[str]:
     """Split a paragraph into sentences, keeping common abbreviations whole."""
-    pieces = _SENTENCE_RE.split(paragraph.strip())
+    pieces = _cut_at_sentence_ends(paragraph.strip())
     sentences: list[str] = []
     for piece in pieces:
         if sentences and sentences[-1].lower().endswith(_ABBREVIATIONS):

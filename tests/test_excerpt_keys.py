@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import lexicon
+from bot import excerpt, lexicon
 from bot.analysis import analyze, stem_keys, terms_of_word, tokens_with_offsets, words_of
 from bot.corpus import Article, load_corpus
 from bot.excerpt import _matched, best_passage, quick_keys, term_spans
@@ -109,3 +111,14 @@ def test_shortcut_finds_what_full_analysis_finds(words: list[str], asked: list[s
 @pytest.mark.parametrize("terms", [frozenset({"5760"}), frozenset({"cfg_select", "code"})])
 def test_numbers_and_identifiers_take_no_shortcut(terms: frozenset[str]) -> None:
     assert quick_keys(terms) is None
+
+
+REFERENCE_SENTENCE_RE = re.compile(
+    r"(?<=[.!?])[\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])"
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="aZ9 .!?\"')]\u201d\u2019\u201c(\n", max_size=40))
+def test_sentences_are_cut_where_the_reference_pattern_cuts(text: str) -> None:
+    assert excerpt._cut_at_sentence_ends(text) == REFERENCE_SENTENCE_RE.split(text)
