@@ -208,6 +208,13 @@ class SparseEngine:
         # nothing, so its documents must be found by counting, not by score
         self.zero_weight = frozenset(np.flatnonzero(idf == 0).tolist())
         self.dense = self._dense_vectors()
+        # memoryviews give Python numbers without a numpy call per look-up
+        self._ptr_view = self.post_ptr.data
+        self._dense_views = {
+            term_id: vector.data
+            for term_id, vector in self.dense.items()
+            if term_id not in self.zero_weight  # weight 0 says nothing of holding
+        }
 
     def _ids(self, terms: Sequence[str]) -> list[int]:
         return [self.vocab[t] for t in dict.fromkeys(terms) if t in self.vocab]
@@ -278,7 +285,10 @@ class SparseEngine:
         term_id = self.vocab.get(term)
         if term_id is None:
             return [False] * len(docs)
-        start, end = int(self.post_ptr[term_id]), int(self.post_ptr[term_id + 1])
+        if term_id in self._dense_views:  # a common term: its weight says it at once
+            weights = self._dense_views[term_id]
+            return [weights[doc] > 0 for doc in docs]
+        start, end = self._ptr_view[term_id], self._ptr_view[term_id + 1]
         postings = self._docs_view
         found = []
         for doc in docs:

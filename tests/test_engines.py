@@ -106,6 +106,11 @@ def test_dense_vectors_for_common_terms_give_the_same_scores(
     monkeypatch.setattr(termindex, "DENSE_SHARE", 0.05)
     dense = SparseEngine(rust_index.matrix, k1, b)
     assert plain.dense == {} and len(dense.dense) > 10
+    docs = list(range(0, rust_index.matrix.documents, 7))
+    for term_id in list(dense.dense)[:20]:
+        term = rust_index.matrix.terms[term_id]
+        expected = [rust_index.matrix.holds(doc, term) for doc in docs]
+        assert dense.holds_each(docs, term) == plain.holds_each(docs, term) == expected
     for question in read_questions(EVAL_DIR / "rust-blog-questions.jsonl"):
         terms = list(rust_index.parse(question.q).terms)
         assert np.allclose(dense.scores(terms), plain.scores(terms), rtol=1e-5, atol=1e-6)
