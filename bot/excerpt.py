@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.analysis import analyze_folded, fold, stem_keys, tokens_with_offsets
 from bot.corpus import Article
@@ -86,6 +87,7 @@ class _Window:
     order: int
 
 
+@lru_cache(maxsize=1024)
 def quick_keys(terms: frozenset[str]) -> tuple[str, ...] | None:
     """Short strings one of which the folded text of any word holding one of ``terms``
     contains (see :func:`bot.analysis.stem_keys`).
