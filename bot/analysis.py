@@ -153,10 +153,16 @@ def _tokens_re(folded: str) -> re.Pattern[str]:
     return _ASCII_TOKEN_RE if folded.isascii() else _TOKEN_RE
 
 
+def _without_apostrophes(folded: str) -> str:
+    """Folded text with possessive 's and in-word apostrophes blanked (same length)."""
+    if "'" not in folded:
+        return folded
+    return _APOSTROPHE_RE.sub(" ", _APOSTROPHE_S_RE.sub("  ", folded))
+
+
 def _folded_words(folded: str) -> Iterator[tuple[str, int, int]]:
     """Yield ``(word, start, end)`` for every word of already folded text."""
-    if "'" in folded:
-        folded = _APOSTROPHE_RE.sub(" ", _APOSTROPHE_S_RE.sub("  ", folded))
+    folded = _without_apostrophes(folded)
     for match in _tokens_re(folded).finditer(folded):
         yield match.group(0), match.start(), match.end()
 
@@ -192,7 +198,7 @@ def stem_keys(term: str) -> tuple[str, ...]:
     y into i (cry: cri; dying: die) and adds an e after cutting -ing or -ed
     (coding: code). So: the stem's first four letters, and their shorter
     forms cut before an i or e that may not be in the word, with y for that
-    i. Checked against 130,000 English and corpus words (tests/test_analysis.py).
+    i. Checked against 130,000 English and corpus words (tests/test_excerpt_keys.py).
     """
     head = term[:4]
     keys = {head, *_STEM_EXCEPTIONS.get(term, ())}
@@ -208,9 +214,7 @@ def stem_keys(term: str) -> tuple[str, ...]:
 
 def words_of(text: str) -> list[str]:
     """The folded words of ``text`` (what :func:`surface_words` yields, without offsets)."""
-    folded = fold(text)
-    if "'" in folded:
-        folded = _APOSTROPHE_RE.sub(" ", _APOSTROPHE_S_RE.sub("  ", folded))
+    folded = _without_apostrophes(fold(text))
     return _tokens_re(folded).findall(folded)
 
 
@@ -221,8 +225,7 @@ def analyze(text: str) -> list[str]:
 
 def analyze_folded(folded: str) -> list[str]:
     """:func:`analyze` for text already passed through :func:`fold`."""
-    if "'" in folded:
-        folded = _APOSTROPHE_RE.sub(" ", _APOSTROPHE_S_RE.sub("  ", folded))
+    folded = _without_apostrophes(folded)
     terms: list[str] = []
     for word in _tokens_re(folded).findall(folded):
         terms.extend(terms_of_word(word))

@@ -116,8 +116,9 @@ class Index:
             word_counts.update(words)
             rows.add(counts)
             titles.add(title_terms(article))
-        matrices = (rows.finish(), titles.finish())
-        self._setup(ordered, *matrices, word_counts, unknown_word_weight, engine)
+        self._setup(
+            ordered, rows.finish(), titles.finish(), word_counts, unknown_word_weight, engine
+        )
 
     @classmethod
     def from_parts(

@@ -201,8 +201,7 @@ class SparseEngine:
         idf = okapi_idf(counts, self.documents).astype(np.float32)
         self.post_docs, tfs = _term_major(matrix)
         self._docs_view = self.post_docs.data  # a memoryview: Python ints without numpy calls
-        self.post_weights = _bm25_weights(matrix, self.post_docs, tfs, k1, b)
-        del tfs  # now the weights, in place
+        self.post_weights = _bm25_weights(matrix, self.post_docs, tfs, k1, b)  # in place
         self.post_weights *= np.repeat(idf, counts)
         # a term in exactly half of the documents has idf 0: its postings weigh
         # nothing, so its documents must be found by counting, not by score
