@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import LoadOptions, load_corpus
+from bot.corpus import Article, LoadOptions, load_corpus
 from bot.search import Index
 from bot.settings import Settings, load_settings
 
@@ -74,3 +74,8 @@ def run_cli(
         env=full_env,
         timeout=120,
     )
+
+
+def body_article(body: str) -> Article:
+    """An article with only a body (for excerpt tests)."""
+    return Article(id="a.md", title="t", url=None, source=None, published=None, body=body)

@@ -6,6 +6,7 @@ from bot.excerpt import best_passage, highlight, split_sentences, trim
 from bot.metadata import RelatedLink
 from bot.render import answer_json, answer_text
 from bot.search import Index
+from tests.conftest import body_article
 
 
 def answer_for(index: Index, question: str, k: int = 3, **options: object) -> Answer:
@@ -61,14 +62,7 @@ def test_sentences_split_but_abbreviations_hold() -> None:
 
 
 def test_best_passage_prefers_the_sentence_with_rarer_terms() -> None:
-    article = Article(
-        id="a.md",
-        title="t",
-        url=None,
-        source=None,
-        published=None,
-        body="The compiler is fast and good.\n\nLet chains were stabilized in 1.88.",
-    )
+    article = body_article("The compiler is fast and good.\n\nLet chains were stabilized in 1.88.")
     idf = {"let": 3.0, "chain": 3.0, "compil": 0.5, "stabil": 2.0}.get
     excerpt = best_passage(article, ["let", "chain", "stabil", "compil"], lambda t: idf(t, 0.1))
     assert excerpt.plain == "Let chains were stabilized in 1.88."

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from bot import excerpt, lexicon
 from bot.analysis import analyze, stem_keys, terms_of_word, tokens_with_offsets, words_of
-from bot.corpus import Article, load_corpus
+from bot.corpus import load_corpus
 from bot.excerpt import _matched, best_passage, quick_keys, term_spans
-from tests.conftest import POWERAPPS, RUST_BLOG, SEEDS
+from tests.conftest import POWERAPPS, RUST_BLOG, SEEDS, body_article
 
 # Words whose stem is not spelled like their start, and other awkward tokens.
 TRICKY = [
@@ -81,13 +81,8 @@ def test_every_word_holds_a_key_of_each_of_its_stems() -> None:
 
 
 def test_a_sentence_is_found_by_a_word_spelled_unlike_its_stem() -> None:
-    article = Article(
-        id="a.md",
-        title="t",
-        url=None,
-        source=None,
-        published=None,
-        body="Nothing here is relevant at all today.\n\nWe were coding the parser all week long.",
+    article = body_article(
+        "Nothing here is relevant at all today.\n\nWe were coding the parser all week long."
     )
     excerpt = best_passage(article, analyze("code"), lambda term: 1.0)
     assert excerpt.markdown() == "We were **coding** the parser all week long."
