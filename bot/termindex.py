@@ -86,11 +86,8 @@ class TermMatrix:
         Unpickled arrays carry equal but distinct dtype objects, and numpy
         takes slow paths for those (``np.add.at`` twenty times slower).
         """
-        return TermMatrix(
-            self.terms,
-            self.vocab,
-            *(array.view(array.dtype.type) for array in (self.indptr, self.term_ids, self.tfs)),
-        )
+        arrays = (self.indptr, self.term_ids, self.tfs)
+        return TermMatrix(self.terms, self.vocab, *map(_native, arrays))
 
     def holds(self, doc: int, term: str) -> bool:
         """Whether document ``doc`` contains ``term``."""
@@ -99,6 +96,13 @@ class TermMatrix:
             return False
         start, end = int(self.indptr[doc]), int(self.indptr[doc + 1])
         return bool(np.any(self.term_ids[start:end] == term_id))
+
+
+def _native(array: np.ndarray) -> np.ndarray:
+    """``array`` with numpy's own dtype object: a view, or a converted copy when
+    its byte order is not this machine's (a file from another machine)."""
+    kind = array.dtype.type
+    return array.view(kind) if array.dtype.isnative else array.astype(kind)
 
 
 class TermMatrixBuilder:

@@ -139,3 +139,22 @@ def test_narrowing_by_sample_keeps_the_exact_top(monkeypatch: pytest.MonkeyPatch
     assert all(doc % 3 == 0 for doc in filtered) and len(filtered) == 34
     monkeypatch.setattr(termindex, "SAMPLE_FROM", 10**9)
     assert filtered == top_positions(scores, allowed, 34)
+
+
+def test_native_matrix_keeps_values_whatever_the_byte_order() -> None:
+    built = TermMatrix.build([Counter({"x": 2, "y": 1}), Counter({"y": 3})])
+    foreign = TermMatrix(
+        built.terms,
+        built.vocab,
+        built.indptr.astype(">i8"),
+        built.term_ids.astype(">i4"),
+        built.tfs.astype(">f4"),
+    )
+    for matrix in (built, foreign):
+        native = matrix.native()
+        for got, want in zip(
+            (native.indptr, native.term_ids, native.tfs),
+            (built.indptr, built.term_ids, built.tfs),
+            strict=True,
+        ):
+            assert got.dtype is np.dtype(want.dtype.type) and got.tolist() == want.tolist()
