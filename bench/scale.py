@@ -216,7 +216,6 @@ async def run_project(corpus: Path, qfile: Path, count: int, state: Path, spawne
         "build_s": round(ready - started, 3),
         "startup_s": round(startup, 3),
         "first": first.results[0].article.id if first.results else None,
-        "engine_setting": settings.search.engine,
         "index_class": f"{type(index).__module__}.{type(index).__name__}",
         "questions": len(times),
         "p50_ms": round(percentile(times, 0.5), 3),

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.markup import clean_inline, markdown_to_text
+from bot.markup import Section, clean_inline, parse_markdown
 from bot.matter import FrontMatterError, split_front_matter
 from bot.metadata import (
     RelatedLink,
@@ -50,6 +50,12 @@ class Article:
     related: tuple[RelatedLink, ...] = ()
     images: tuple[str, ...] = ()
     authors: tuple[str, ...] = ()
+    sections: tuple[Section, ...] = ()
+
+    @property
+    def headings(self) -> str:
+        """The text of every heading of the article, one per line."""
+        return "\n".join(section.heading for section in self.sections)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +170,7 @@ def link_reason(root: Path, path: Path) -> str | None:
 
 
 def _plain_text_header(content: str) -> tuple[str | None, str | None, str]:
-    """Title (first line), date (a leading date line) and the rest, for files without metadata."""
+    """Title (first line), date (a leading date line) and the rest, for plain text files."""
     lines = content.strip().splitlines()
     if not lines:
         return None, None, ""
@@ -181,22 +187,41 @@ def _plain_text_header(content: str) -> tuple[str | None, str | None, str]:
     return title or None, date, "\n".join(rest)
 
 
+def title_from_path(rel_id: str) -> str:
+    """A title made of a file name: ``json_schema.md`` is "Json schema", an index
+    page takes its folder's name."""
+    parts = rel_id.rsplit(".", 1)[0].split("/")
+    stem = parts[-1]
+    if stem.lower() in ("index", "readme", "_index") and len(parts) > 1:
+        stem = parts[-2]
+    words = " ".join(stem.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:] if words else rel_id
+
+
 def build_article(rel_id: str, text: str, options: LoadOptions) -> Article:
-    """Turn one file's text into an :class:`Article`, or raise :class:`SkipFile`."""
+    """Turn one file's text into an :class:`Article`, or raise :class:`SkipFile`.
+
+    Without front matter, a plain text file's first line is its title (and a
+    leading date line its date); a markdown page takes the ``#`` heading it
+    opens with, else its file name.
+    """
     try:
         meta, content = split_front_matter(text)
     except FrontMatterError as exc:
         raise SkipFile(str(exc)) from exc
     header_title: str | None = None
     header_date: str | None = None
-    if not meta:
+    if not meta and rel_id.lower().endswith(".txt"):
         header_title, header_date, content = _plain_text_header(content)
-    body, code = markdown_to_text(content)
-    title = clean_inline(first_text(meta, "title", "name", "headline") or "") or header_title
+    parsed = parse_markdown(content)
+    title = (
+        clean_inline(first_text(meta, "title", "name", "headline") or "")
+        or header_title
+        or (clean_inline(parsed.opening_heading) if parsed.opening_heading else None)
+        or title_from_path(rel_id)
+    )
     excerpt = clean_inline(first_text(meta, "excerpt", "description", "summary", "abstract") or "")
-    if not title:
-        title = _title_from_body(body) or Path(rel_id).stem.replace("-", " ").replace("_", " ")
-    if not body and not excerpt and not code:
+    if not parsed.body and not excerpt and not parsed.code:
         raise SkipFile("no text to index (empty file or front matter only, without an excerpt)")
     return Article(
         id=rel_id,
@@ -206,17 +231,13 @@ def build_article(rel_id: str, text: str, options: LoadOptions) -> Article:
         published=_published_of(meta, rel_id) or header_date,
         topics=tuple(string_list(meta, "topics", "tags", "categories", "keywords")),
         excerpt=excerpt or None,
-        body=body,
-        code=code,
+        body=parsed.body,
+        code=parsed.code,
         related=tuple(parse_related(meta.get("related"))),
         images=tuple(_image_urls(meta.get("images"))),
         authors=tuple(string_list(meta, "authors", "author")),
+        sections=parsed.sections,
     )
-
-
-def _title_from_body(body: str) -> str | None:
-    first = body.strip().split("\n", 1)[0]
-    return clean_inline(first)[:200] or None
 
 
 def _url_of(meta: dict[str, Any], rel_id: str, template: str) -> str | None:

@@ -1,4 +1,4 @@
-"""The fields of an article and how much each counts: one weighted document per article."""
+"""The fields of an article, and how much each counts in BM25F."""
 
 from __future__ import annotations
 
@@ -8,30 +8,39 @@ from dataclasses import dataclass
 from bot.analysis import analyze, terms_of_word, words_of
 from bot.corpus import Article
 
-FIELDS: tuple[str, ...] = ("title", "excerpt", "body", "meta", "related")
+FIELDS: tuple[str, ...] = ("title", "headings", "excerpt", "body", "code", "meta", "related")
+# Short fields: a title is as long as it needs to be, so its length says little.
+SHORT_FIELDS = frozenset({"title", "headings", "meta"})
 
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """Field weights (how many times a field's words count) and BM25 parameters.
+    """BM25F parameters: how much a word counts in each field, and length normalisation.
 
-    Fields are merged into one weighted document before scoring (the BM25F
-    approximation): a word in the title counts ``title`` times, and length
-    normalisation sees the weighted length. This ranks better than adding up
-    separate per-field scores, which counts a word once per field it is in.
+    Each field's term frequency is normalised by that field's own length
+    against the field's average (``b`` for long fields, ``b_short`` for the
+    title, headings and metadata), weighted, and summed into one frequency
+    that saturates once with ``k1`` (Robertson and Zaragoza's BM25F).
     """
 
-    title: int = 3
-    excerpt: int = 2
-    body: int = 1
-    meta: int = 1
-    related: int = 1
-    k1: float = 1.5
+    title: float = 3.0
+    headings: float = 2.0
+    excerpt: float = 2.0
+    body: float = 1.0
+    code: float = 0.5
+    meta: float = 1.0
+    related: float = 1.0
+    k1: float = 1.2
     b: float = 0.75
+    b_short: float = 0.3
 
-    def of(self, name: str) -> int:
+    def of(self, name: str) -> float:
         """The weight of field ``name``."""
-        return int(getattr(self, name))
+        return float(getattr(self, name))
+
+    def b_of(self, name: str) -> float:
+        """The length normalisation of field ``name``."""
+        return self.b_short if name in SHORT_FIELDS else self.b
 
 
 def field_texts(article: Article) -> dict[str, str]:
@@ -39,23 +48,21 @@ def field_texts(article: Article) -> dict[str, str]:
     meta = " ".join((*article.topics, article.source or "", *article.authors))
     return {
         "title": article.title,
+        "headings": article.headings,
         "excerpt": article.excerpt or "",
-        "body": f"{article.body}\n{article.code}" if article.code else article.body,
+        "body": article.body,
+        "code": article.code,
         "meta": meta,
         "related": " ".join(f"{link.title} {link.excerpt or ''}" for link in article.related),
     }
 
 
-def analyse_article(article: Article, weights: Weights) -> tuple[Counter[str], set[str]]:
-    """An article's term counts (every field's words counting its weight) and content words."""
+def analyse_fields(article: Article) -> tuple[dict[str, Counter[str]], set[str]]:
+    """Each field's term counts, and the article's alphabetic content words (for the speller)."""
     words: set[str] = set()
-    counts: Counter[str] = Counter()
+    counts: dict[str, Counter[str]] = {}
     for name, text in field_texts(article).items():
-        weight = weights.of(name)
-        if weight <= 0 or not text:
-            continue
-        for term in analyze_with_words(text, words):
-            counts[term] += weight
+        counts[name] = Counter(analyze_with_words(text, words)) if text else Counter()
     return counts, words
 
 
@@ -72,5 +79,5 @@ def analyze_with_words(text: str, words: set[str]) -> list[str]:
 
 
 def title_terms(article: Article) -> dict[str, int]:
-    """The distinct terms of an article's title (each counted once), for grouping duplicates."""
+    """The distinct terms of an article's title (each counted once)."""
     return dict.fromkeys(analyze(article.title), 1)

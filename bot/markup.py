@@ -1,73 +1,142 @@
-"""Turn markdown and HTML fragments into plain text for indexing and quoting."""
+"""Markdown and HTML to plain text, with a real CommonMark parser (markdown-it-py).
+
+The parser runs in linear time, so no corpus file can make it backtrack.
+Documentation sites add their own markup on top of CommonMark (mkdocs
+admonitions and content tabs, ``///`` blocks, include directives, attribute
+lists, template tags): :mod:`bot.mkdocs` turns those into plain CommonMark
+first. What comes out:
+
+* the **body**: prose paragraphs separated by blank lines (a list item, a table
+  row and a paragraph each stand alone); inline code is kept verbatim between
+  backticks, links keep their text;
+* the **code**: fenced and indented code blocks, searchable but never quoted;
+* the **sections**: every heading with its anchor and the stretch of the body
+  it heads.
+"""
 
 from __future__ import annotations
 
 import html
-import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-_TAG_RE = re.compile(r"<(?:[a-zA-Z][^<>]*|/[a-zA-Z][^<>]*)>")
-_COMMENT_RE = re.compile(r"<!--.*?-->", re.DOTALL)
-_SPACE_RE = re.compile(r"[ \t\r\f\v\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
-# Fences may be indented at any depth (inside list items); the closing fence is
-# made of the same character, at least as long, at any indentation.
-_FENCE_RE = re.compile(
-    r"^[ \t]*(?P<fence>(?P<char>[`~])(?P=char){2,})[^\n]*\n(?P<code>.*?)"
-    r"(?:^[ \t]*(?P=fence)(?P=char)*[ \t]*$|\Z)",
-    re.M | re.S,
-)
-_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^()]|\([^)]*\))*\)")
-# [text][ref] and ![alt][ref]; not indexing such as matrix[i][j]
-_REF_LINK_RE = re.compile(r"(?<![\w\]])!?\[([^\]]+)\]\[[^\]]*\]")
-_REF_DEF_RE = re.compile(r"^\s{0,3}\[[^\]]+\]:\s+\S+.*$", re.M)
-_AUTOLINK_RE = re.compile(r"<(https?://[^>\s]+)>")
-_EMPHASIS_RE = re.compile(r"(\*\*|\*|~~)(?=\S)(.+?)(?<=\S)\1")
-# underscores inside words (snake_case) are not emphasis
-_UNDERSCORE_EMPHASIS_RE = re.compile(r"(?<![^\W_])(__|_)(?=\S)(.+?)(?<=\S)\1(?![^\W_])")
-_INLINE_CODE_RE = re.compile(r"`+([^`]+)`+")
-# A closing run of #'s counts only after whitespace: "## Learn C#" keeps its "#".
-_HEADING_RE = re.compile(r"^\s{0,3}#{1,6}\s+(.*?)(?:(?<=\s)#+)?\s*$")
-_SETEXT_RE = re.compile(r"^ {0,3}(?:=+|-+)[ \t]*$")
-_LIST_RE = re.compile(r"^\s*(?:[-*+]|\d{1,3}[.)])\s+")
-_QUOTE_RE = re.compile(r"^\s*(?:>\s?)+")
-_RULE_RE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
-_TABLE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from bot.mkdocs import attr_anchor, plain_commonmark, slugify
+
+_SPACES = " \t\r\n\f\v\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"  # noqa: E501
 _SENTENCE_END = (".", "!", "?", ":", ";")
 
 
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A heading of a page and the stretch of the body under it (``body[start:end]``)."""
+
+    heading: str
+    anchor: str
+    level: int
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A markdown text as plain prose, code and sections."""
+
+    body: str
+    code: str
+    sections: tuple[Section, ...] = ()
+    opening_heading: str | None = None  # a heading the page opens with (its title)
+
+
+class _AnyReference(dict[str, Any]):
+    """Link definitions that resolve every label.
+
+    Documentation sites link API names with reference links whose definitions
+    the site generator adds (``[`Field`][pydantic.fields.Field]``); CommonMark
+    would leave those as raw brackets. Here every reference is a link, so its
+    text is kept and the brackets go.
+    """
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A definition for any label: the real one, or an empty link."""
+        found = super().get(key)
+        return found if found is not None else {"href": "", "title": ""}
+
+
+@cache
+def _parser() -> MarkdownIt:
+    """The CommonMark parser with tables and strikethrough (built once, on first use)."""
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def _env() -> dict[str, Any]:
+    return {"references": _AnyReference()}
+
+
+def squash(text: str) -> str:
+    """Runs of white space (any kind) as one space, ends trimmed."""
+    return " ".join(text.translate(_SPACE_MAP).split())
+
+
+_SPACE_MAP = str.maketrans(dict.fromkeys(_SPACES, " "))
+
+
+def _code_span(content: str) -> str:
+    """Inline code quoted verbatim, between enough backticks to hold its own."""
+    content = squash(content)
+    if not content:
+        return ""
+    fence = "``" if "`" in content else "`"
+    pad = " " if content.startswith("`") or content.endswith("`") else ""
+    return f"{fence}{pad}{content}{pad}{fence}"
+
+
+def inline_text(children: Sequence[Token] | None, code_marks: bool = True) -> str:
+    """The plain text of a run of inline tokens.
+
+    Links and emphasis keep their text, images their alt text, HTML tags go; inline
+    code is kept verbatim (between backticks when ``code_marks``).
+    """
+    pieces: list[str] = []
+    in_autolink = False
+    for token in children or ():
+        kind = token.type
+        if kind in ("link_open", "link_close"):
+            in_autolink = kind == "link_open" and token.markup == "autolink"
+        elif in_autolink:
+            continue  # a bare address says nothing a reader needs quoted
+        elif kind == "text":
+            pieces.append(token.content)
+        elif kind == "code_inline":
+            pieces.append(_code_span(token.content) if code_marks else token.content)
+        elif kind == "image":
+            pieces.append(inline_text(token.children, code_marks))  # its alt text
+        elif kind in ("softbreak", "hardbreak") or _is_break_tag(token):
+            pieces.append(" ")
+    return squash("".join(pieces))
+
+
+def _is_break_tag(token: Token) -> bool:
+    return token.type == "html_inline" and token.content[:3].lower() == "<br"
+
+
 def clean_inline(text: str) -> str:
-    """Plain text of an HTML or markdown snippet on one line: entities decoded, tags gone."""
-    # each step runs only when its marker is present: most text has none
-    if "<" in text:
-        text = _TAG_RE.sub(" ", _COMMENT_RE.sub(" ", text))
-    if "&" in text:
-        text = html.unescape(html.unescape(text))
-    if "[" in text:
-        text = _REF_LINK_RE.sub(r"\1", _LINK_RE.sub(r"\1", _IMAGE_RE.sub(r"\1", text)))
-    if "`" in text:
-        text = _INLINE_CODE_RE.sub(r"\1", text)
-    if "*" in text or "~" in text:
-        text = _EMPHASIS_RE.sub(r"\2", text)
-    if "_" in text:
-        text = _UNDERSCORE_EMPHASIS_RE.sub(r"\2", text)
-    if "\\" in text and text.count("\\") <= 20:
-        text = text.replace("\\", "")
-    return _SPACE_RE.sub(" ", text.replace("\n", " ")).strip()
+    """Plain text of an HTML or markdown snippet on one line (titles, excerpts, names).
 
-
-def _block_kind(line: str) -> tuple[str, str]:
-    """Classify one markdown line: ``('heading'|'item'|'rule'|'text', text)``."""
-    if _RULE_RE.match(line) or _TABLE_RULE_RE.match(line):
-        return "rule", ""
-    line = _QUOTE_RE.sub("", line)
-    heading = _HEADING_RE.match(line)
-    if heading:
-        return "heading", heading.group(1).rstrip()
-    if _LIST_RE.match(line):
-        return "item", _LIST_RE.sub("", line)
-    if line.lstrip().startswith("|"):
-        return "item", line.replace("|", " ")
-    return "text", line
+    Tags and comments go, entities are decoded (twice, for text escaped twice
+    over), links keep their text, code its content without backticks.
+    """
+    if not text:
+        return ""
+    tokens = _parser().parseInline(text, _env())
+    plain = inline_text(tokens[0].children if tokens else None, code_marks=False)
+    if "&" in plain:
+        plain = squash(html.unescape(plain))
+    return plain
 
 
 def _as_heading(text: str) -> str:
@@ -75,70 +144,110 @@ def _as_heading(text: str) -> str:
     return text if text.endswith(_SENTENCE_END) else text + ":"
 
 
-class _Paragraphs:
-    """Collects markdown lines into paragraphs: headings and list items stand alone."""
+class _Builder:
+    """Collects paragraphs, code and sections from markdown-it's block tokens."""
 
     def __init__(self) -> None:
         self.paragraphs: list[str] = []
-        self.current: list[str] = []
-        self.in_item = False
+        self.code: list[str] = []
+        self.sections: list[tuple[str, str, int, int]] = []  # heading, anchor, level, paragraph
+        self.opening: str | None = None
+        self._row: list[str] | None = None
+        self._slugs: dict[str, int] = {}
 
-    def flush(self) -> None:
-        """End the paragraph being collected, if any."""
-        if self.current:
-            self.paragraphs.append(" ".join(self.current))
-            self.current.clear()
-        self.in_item = False
-
-    def add(self, raw: str) -> None:
-        """Take one line of markdown."""
-        if not raw.strip():
-            self.flush()
-        elif self.current and not self.in_item and _SETEXT_RE.match(raw):
-            # A setext underline: the text above it is a heading.
-            heading = " ".join(self.current)
-            self.current.clear()
-            self.paragraphs.append(_as_heading(heading))
-        else:
-            self._add_block(*_block_kind(raw))
-
-    def _add_block(self, kind: str, text: str) -> None:
-        if kind == "text":
-            self.current.append(text.strip())
+    def heading(self, level: int, text: str) -> None:
+        heading, anchor = attr_anchor(text)
+        if not heading:
             return
-        self.flush()
-        if kind == "heading" and text:
-            self.paragraphs.append(_as_heading(text))
-        elif kind == "item" and text.strip():
-            self.current.append(text.strip())
-            self.in_item = True
+        if level == 1 and self.opening is None and not self.sections:
+            self.opening = heading  # the page's own title, not a section of it
+            return
+        self.sections.append((heading, self._unique(anchor or slugify(heading)), level,
+                              len(self.paragraphs)))  # fmt: skip
+
+    def _unique(self, slug: str) -> str:
+        """Anchors as mkdocs makes them unique: ``name``, ``name_1``, ``name_2`` …"""
+        seen = self._slugs.get(slug)
+        self._slugs[slug] = (seen or 0) + 1
+        return slug if seen is None else f"{slug}_{seen}"
+
+    def paragraph(self, text: str) -> None:
+        if self._row is not None:
+            self._row.append(text)
+        elif text:
+            self.paragraphs.append(text)
+
+    def start_row(self) -> None:
+        self._row = []
+
+    def end_row(self) -> None:
+        cells = [cell for cell in self._row or () if cell]
+        self._row = None
+        if cells:
+            self.paragraphs.append(" | ".join(cells))
+
+    def result(self) -> Parsed:
+        body, offsets = _join(self.paragraphs)
+        sections = []
+        for n, (heading, anchor, level, first) in enumerate(self.sections):
+            last = self._end_paragraph(n, level)
+            start = offsets[first] if first < len(offsets) else len(body)
+            end = offsets[last] - 2 if last < len(offsets) else len(body)
+            sections.append(Section(heading, anchor, level, start, max(start, end)))
+        code = "\n".join(part for part in self.code if part.strip())
+        return Parsed(body, code.strip("\n"), tuple(sections), self.opening)
+
+    def _end_paragraph(self, n: int, level: int) -> int:
+        """The first paragraph after section ``n`` and its sub-sections."""
+        for heading in self.sections[n + 1 :]:
+            if heading[2] <= level:
+                return heading[3]
+        return len(self.paragraphs)
 
 
-def _paragraphs(prose: str) -> list[str]:
-    """Group markdown lines into paragraphs: headings and list items stand alone."""
-    builder = _Paragraphs()
-    for raw in prose.splitlines():
-        builder.add(raw)
-    builder.flush()
-    return builder.paragraphs
+def _join(paragraphs: list[str]) -> tuple[str, list[int]]:
+    """Paragraphs joined by blank lines, and where each starts."""
+    offsets: list[int] = []
+    position = 0
+    for paragraph in paragraphs:
+        offsets.append(position)
+        position += len(paragraph) + 2
+    return "\n\n".join(paragraphs), offsets
+
+
+def _walk(tokens: Sequence[Token], builder: _Builder) -> None:
+    for n, token in enumerate(tokens):
+        kind = token.type
+        if kind == "inline":
+            opener = tokens[n - 1] if n else None
+            text = inline_text(token.children)
+            if opener is not None and opener.type == "heading_open":
+                builder.heading(int(opener.tag[1:]), text)
+            else:
+                builder.paragraph(text)
+        elif kind in ("fence", "code_block"):
+            builder.code.append(token.content)
+        elif kind == "tr_open":
+            builder.start_row()
+        elif kind == "tr_close":
+            builder.end_row()
+
+
+def parse_markdown(content: str) -> Parsed:
+    """Parse a markdown page into prose, code and sections (see the module docstring)."""
+    source = plain_commonmark(content.replace("\r\n", "\n").replace("\r", "\n"))
+    builder = _Builder()
+    _walk(_parser().parse(source, _env()), builder)
+    return builder.result()
 
 
 def markdown_to_text(content: str) -> tuple[str, str]:
-    """Return ``(prose, code)``: prose paragraphs separated by blank lines, and code text.
+    """Return ``(prose, code)`` of a markdown text (see :func:`parse_markdown`)."""
+    parsed = parse_markdown(content)
+    return parsed.body, parsed.code
 
-    Fenced code is kept apart so that it is searchable but never quoted as an
-    answer sentence.
-    """
-    code_parts: list[str] = []
 
-    def take_code(match: re.Match[str]) -> str:
-        code_parts.append(match.group("code"))
-        return "\n\n"
-
-    prose = _FENCE_RE.sub(take_code, content.replace("\r\n", "\n"))
-    prose = _COMMENT_RE.sub(" ", prose)
-    prose = _REF_DEF_RE.sub("", prose)
-    prose = _AUTOLINK_RE.sub(" ", prose)
-    paragraphs = [clean_inline(p) for p in _paragraphs(prose)]
-    body = "\n\n".join(p for p in paragraphs if p)
-    return body, "\n".join(code_parts).strip()
+def headings_paragraphs(parsed: Parsed) -> Iterator[str]:
+    """Each heading as a short paragraph ending like a sentence (for plain-text views)."""
+    for section in parsed.sections:
+        yield _as_heading(section.heading)

@@ -1,9 +1,9 @@
 """BM25 search over weighted article fields, with filters and near-duplicate grouping.
 
-An :class:`Index` is an immutable snapshot: built once from a list of articles
-(off the event loop), then only read. Each article is one weighted document
-(see :mod:`bot.fields`), scored by rank-bm25 or, for large corpora, by the
-sparse engine of :mod:`bot.termindex`. Pure and synchronous.
+An :class:`Index` is an immutable snapshot: built once from the analysed
+corpus (off the event loop), then only read. Articles are scored with BM25F
+over their fields (see :mod:`bot.fields` and :mod:`bot.termindex`). Pure and
+synchronous.
 """
 
 from __future__ import annotations
@@ -19,16 +19,9 @@ import numpy as np
 from bot import lexicon
 from bot.analysis import surface_words, terms_of_word
 from bot.corpus import Article
-from bot.fields import (
-    FIELDS,
-    Weights,
-    analyse_article,
-    analyze_with_words,
-    field_texts,
-    title_terms,
-)
-from bot.store import Parts
-from bot.termindex import TermMatrix, TermMatrixBuilder, make_engine, top_positions
+from bot.fields import FIELDS, Weights, analyze_with_words, field_texts
+from bot.store import Parts, analyse
+from bot.termindex import FieldStats, SparseEngine, top_positions
 from bot.typo import Speller
 
 __all__ = [
@@ -39,7 +32,6 @@ __all__ = [
     "Index",
     "Query",
     "Weights",
-    "analyse_article",
     "analyze_with_words",
     "facets",
     "field_texts",
@@ -98,70 +90,39 @@ class Index:
         articles: Sequence[Article],
         weights: Weights | None = None,
         unknown_word_weight: float = 3.0,
-        engine: str = "auto",
     ) -> None:
-        """Analyse every article into one weighted document and build the BM25 engine.
+        """Analyse ``articles`` here and index them (tests and small tools; the
+        service builds from saved parts with :meth:`from_parts`)."""
+        self._setup(analyse(articles), weights or Weights(), unknown_word_weight)
+
+    @classmethod
+    def from_parts(cls, parts: Parts, weights: Weights, unknown_word_weight: float = 3.0) -> Index:
+        """An index over analysed parts (a saved index, or one rebuilt for changed files).
 
         ``unknown_word_weight`` scales, for the abstain decision, a question
         word no article holds: a rare such word is most often the very thing
-        the corpus does not cover. ``engine`` is "auto" (by corpus size),
-        "bm25" (rank-bm25) or "sparse".
+        the corpus does not cover.
         """
-        self.weights = weights or Weights()
-        ordered = tuple(sorted(articles, key=lambda a: a.id))
-        word_counts: Counter[str] = Counter()
-        rows, titles = TermMatrixBuilder(), TermMatrixBuilder()
-        for article in ordered:
-            counts, words = analyse_article(article, self.weights)
-            word_counts.update(words)
-            rows.add(counts)
-            titles.add(title_terms(article))
-        self._setup(
-            ordered, rows.finish(), titles.finish(), word_counts, unknown_word_weight, engine
-        )
-
-    @classmethod
-    def from_parts(
-        cls,
-        parts: Parts,
-        weights: Weights,
-        unknown_word_weight: float = 3.0,
-        engine: str = "auto",
-    ) -> Index:
-        """An index over analysed parts (a saved index, or one rebuilt for changed files)."""
         index = cls.__new__(cls)
-        index.weights = weights
-        index._setup(
-            parts.articles,
-            parts.terms,
-            parts.titles,
-            parts.word_counts(),
-            unknown_word_weight,
-            engine,
-        )
+        index._setup(parts, weights, unknown_word_weight)
         return index
 
-    def _setup(
-        self,
-        articles: tuple[Article, ...],
-        matrix: TermMatrix,
-        titles: TermMatrix,
-        word_counts: Counter[str],
-        unknown_word_weight: float,
-        engine: str,
-    ) -> None:
-        self.articles = articles
+    def _setup(self, parts: Parts, weights: Weights, unknown_word_weight: float) -> None:
+        self.weights = weights
+        self.parts = parts
+        self.articles = parts.articles
         self.unknown_word_weight = unknown_word_weight
-        self._ids = {article.id: n for n, article in enumerate(articles)}
-        self.matrix = matrix
-        self.titles = titles
+        self._ids = {article.id: n for n, article in enumerate(self.articles)}
+        self.fields = parts.fields
+        titles = parts.fields["title"]
         # memoryviews give Python ints without a numpy call per look-up
         self._title_ptr, self._title_ids = titles.indptr.data, titles.term_ids.data
+        stats = [FieldStats(parts.fields[n], weights.of(n), weights.b_of(n)) for n in FIELDS]
+        self.engine = SparseEngine(stats, len(self.articles), weights.k1)
         self.doc_freq: dict[str, int] = dict(
-            zip(matrix.terms, matrix.doc_freqs().tolist(), strict=True)
+            zip(self.engine.terms, self.engine.doc_freqs().tolist(), strict=True)
         )
-        self.engine = make_engine(matrix, self.weights.k1, self.weights.b, engine)
-        self._word_counts = word_counts
+        self._word_counts = parts.word_counts()
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
 
@@ -274,15 +235,11 @@ class Index:
         """
         if not query.terms or not self.articles:
             return []
-        # every article holding a question term competes, even where BM25's idf is 0
-        # (a term in exactly half of a tiny corpus)
-        scores, candidates = self.engine.search(query.terms)
+        scores = self.engine.scores(query.terms)
         mask = self.allowed(filters or Filters())
         if mask is not None:
-            if candidates is not None:
-                candidates = candidates[mask[candidates]]
             scores = np.where(mask, scores, 0.0)  # every positive score is a candidate
-        ranked = top_positions(scores, candidates, (k + extra) * 4 + 10)
+        ranked = top_positions(scores, None, (k + extra) * 4 + 10)
         groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)
         kept = groups[: k + extra]
         shares = self.coverages([lead for lead, _rest in kept], query)

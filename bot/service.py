@@ -82,12 +82,15 @@ def weights_of(settings: Settings) -> Weights:
     search = settings.search
     return Weights(
         title=search.weight_title,
+        headings=search.weight_headings,
         excerpt=search.weight_excerpt,
         body=search.weight_body,
+        code=search.weight_code,
         meta=search.weight_meta,
         related=search.weight_related,
         k1=search.k1,
         b=search.b,
+        b_short=search.b_short,
     )
 
 
@@ -107,19 +110,19 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
         url_template=settings.corpus.url_template,
     )
     weights = weights_of(settings)
-    key = store.settings_key(weights, options)
+    key = store.settings_key(options)
     folder = settings.corpus.index_cache
     cache = store.cache_file(Path(folder), root) if folder else None
     prior = previous.parts if previous else (store.load(cache, key) if cache else None)
     workers = settings.corpus.workers or store.default_workers()
-    parts = store.assemble(root, options, key, weights, prior, workers)
+    parts = store.assemble(root, options, key, prior, workers)
     if cache is not None and parts is not prior:
         try:
             store.save(cache, parts)
         except OSError as exc:
             log.warning("cannot save the index to %s: %s", cache, exc)
     search = settings.search
-    index = Index.from_parts(parts, weights, search.unknown_word_weight, search.engine)
+    index = Index.from_parts(parts, weights, search.unknown_word_weight)
     stamps = "".join(f"{k}:{v};" for k, v in sorted(parts.stamps.items()))
     version = hashlib.blake2b(f"{key}|{stamps}".encode(), digest_size=6).hexdigest()
     lexicon.warm_up()

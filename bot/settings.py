@@ -9,12 +9,15 @@ start-up and a mistake is reported as one clear sentence. Every setting
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.toml"
@@ -41,18 +44,20 @@ class SearchSettings:
     """Ranking: field weights, BM25 parameters, typo tolerance, grouping, abstaining."""
 
     top_k: int = 3
-    weight_title: int = 3
-    weight_excerpt: int = 2
-    weight_body: int = 1
-    weight_meta: int = 1
-    weight_related: int = 1
-    k1: float = 1.5
+    weight_title: float = 3.0
+    weight_headings: float = 2.0
+    weight_excerpt: float = 2.0
+    weight_body: float = 1.0
+    weight_code: float = 0.5
+    weight_meta: float = 1.0
+    weight_related: float = 1.0
+    k1: float = 1.2
     b: float = 0.75
+    b_short: float = 0.3
     typo_tolerance: bool = True
     min_coverage: float = 0.3
     unknown_word_weight: float = 3.0
     duplicate_similarity: float = 0.6
-    engine: str = "auto"
     max_question_chars: int = 1000
 
 
@@ -122,12 +127,15 @@ _RANGES: dict[str, tuple[float, float]] = {
     "corpus.workers": (0, 64),
     "search.top_k": (1, 25),
     "search.weight_title": (0, 10),
+    "search.weight_headings": (0, 10),
     "search.weight_excerpt": (0, 10),
     "search.weight_body": (0, 10),
+    "search.weight_code": (0, 10),
     "search.weight_meta": (0, 10),
     "search.weight_related": (0, 10),
     "search.k1": (0.0, 10.0),
     "search.b": (0.0, 1.0),
+    "search.b_short": (0.0, 1.0),
     "search.min_coverage": (0.0, 1.0),
     "search.max_question_chars": (20, 6000),
     "search.unknown_word_weight": (0.0, 10.0),
@@ -143,7 +151,10 @@ _RANGES: dict[str, tuple[float, float]] = {
     "discord.guild_rate": (1, 100_000),
     "discord.watch_interval_seconds": (1.0, 86_400.0),
 }
-_CHOICES: dict[str, tuple[str, ...]] = {"search.engine": ("auto", "bm25", "sparse")}
+# Settings that once existed: a file that still sets one works, with a warning.
+RETIRED = {
+    "search.engine": "every corpus is scored with BM25F by one engine",
+}
 _PATH_KEYS = ("corpus.dir", "db.path", "corpus.index_cache")
 
 
@@ -185,9 +196,6 @@ def _check_range(name: str, value: Any) -> None:
         low, high = _RANGES[name]
         if not low <= value <= high:
             raise SettingsError(f"setting {name} must be between {low:g} and {high:g}, got {value}")
-    if name in _CHOICES and value not in _CHOICES[name]:
-        choices = ", ".join(_CHOICES[name])
-        raise SettingsError(f"setting {name} must be one of {choices}, got {value!r}")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -210,6 +218,10 @@ def _merge_file(values: dict[str, dict[str, Any]], data: dict[str, Any], origin:
         if section not in values or not isinstance(entries, dict):
             raise SettingsError(f"unknown settings section [{section}] in {origin}")
         for key, value in entries.items():
+            if f"{section}.{key}" in RETIRED:
+                log.warning("setting %s.%s in %s is no longer used: %s", section, key,
+                            origin, RETIRED[f"{section}.{key}"])  # fmt: skip
+                continue
             if key not in values[section]:
                 raise SettingsError(f"unknown setting {section}.{key} in {origin}")
             if f"{section}.{key}" in _PATH_KEYS and isinstance(value, str):

@@ -1,7 +1,7 @@
 """The analysed corpus, kept between runs: load at start-up, re-analyse only changed files.
 
 A :class:`Parts` holds what indexing needs: the articles (in id order), each
-one's weighted term counts, content words and title terms (CSR arrays), the skipped files,
+one's term counts per field and content words (CSR arrays), the skipped files,
 and the size and modification time of every file they came from. It is saved
 after a build (a versioned format, written to a temporary file and renamed
 into place) under a key made of the analyzer version and the indexing
@@ -25,15 +25,15 @@ from itertools import repeat
 from pathlib import Path
 
 from bot.corpus import Article, LoadOptions, SkipFile, Skipped, iter_files, load_file
-from bot.fields import Weights, analyse_article, title_terms
+from bot.fields import FIELDS, analyse_fields
 from bot.termindex import TermMatrix, TermMatrixBuilder
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"corpus-bot index\n"
-FORMAT = 2
+FORMAT = 3
 # Bump when the analyzer or the article parser changes what they produce.
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 5
 
 FileStamp = tuple[int, int]  # size, modification time (ns)
 
@@ -46,9 +46,8 @@ class Parts:
     stamps: dict[str, FileStamp]
     articles: tuple[Article, ...]
     skipped: tuple[Skipped, ...]
-    terms: TermMatrix
+    fields: dict[str, TermMatrix]  # raw term counts of each field in FIELDS
     words: TermMatrix
-    titles: TermMatrix
 
     def word_counts(self) -> Counter[str]:
         """How many articles hold each content word (for the speller)."""
@@ -56,9 +55,10 @@ class Parts:
         return Counter(dict(zip(self.words.terms, freqs.tolist(), strict=True)))
 
 
-def settings_key(weights: object, options: LoadOptions) -> str:
-    """What the stored analysis depends on, as a short hash."""
-    text = f"{FORMAT}|{ANALYZER_VERSION}|{weights!r}|{options!r}"
+def settings_key(options: LoadOptions) -> str:
+    """What the stored analysis depends on, as a short hash (field weights do not:
+    the counts are kept per field and weighed when an index is built)."""
+    text = f"{FORMAT}|{ANALYZER_VERSION}|{FIELDS!r}|{options!r}"
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
@@ -104,9 +104,8 @@ def load(path: Path, key: str) -> Parts | None:
     try:
         return replace(
             parts,
-            terms=parts.terms.native(),
+            fields={name: matrix.native() for name, matrix in parts.fields.items()},
             words=parts.words.native(),
-            titles=parts.titles.native(),
         )
     except (AttributeError, TypeError, ValueError) as exc:
         log.warning("saved index %s cannot be used (%s); rebuilding", path, exc)
@@ -139,49 +138,40 @@ def _rows(matrix: TermMatrix, doc: int) -> dict[str, int]:
     }
 
 
-# (path in the corpus, the article or None, its term counts, its content words,
-# its title terms, skip reason)
-Reading = tuple[str, Article | None, dict[str, int], list[str], dict[str, int], str | None]
+# (path in the corpus, the article or None, its term counts per field, its content
+# words, skip reason)
+Reading = tuple[str, Article | None, dict[str, dict[str, int]], list[str], str | None]
 # Below this many files to read, worker processes cost more than they save.
 PARALLEL_FROM = 2_000
 CHUNK = 256
 
 
-def read_one(root: Path, rel: str, options: LoadOptions, weights: Weights) -> Reading:
+def read_one(root: Path, rel: str, options: LoadOptions) -> Reading:
     """Read, parse and analyse one corpus file (a :class:`SkipFile` becomes a reason)."""
     try:
         article = load_file(root, root / rel, options)
     except SkipFile as exc:
-        return rel, None, {}, [], {}, str(exc)
-    counts, content_words = analyse_article(article, weights)
-    return rel, article, dict(counts), sorted(content_words), title_terms(article), None
+        return rel, None, {}, [], str(exc)
+    counts, content_words = analyse_fields(article)
+    fields = {name: dict(found) for name, found in counts.items()}
+    return rel, article, fields, sorted(content_words), None
 
 
-def read_chunk(
-    root: Path, rels: list[str], options: LoadOptions, weights: Weights
-) -> list[Reading]:
+def read_chunk(root: Path, rels: list[str], options: LoadOptions) -> list[Reading]:
     """:func:`read_one` for several files (one task of a worker process)."""
-    return [read_one(root, rel, options, weights) for rel in rels]
+    return [read_one(root, rel, options) for rel in rels]
 
 
-def read_all(
-    root: Path, rels: list[str], options: LoadOptions, weights: Weights, workers: int
-) -> Iterator[Reading]:
+def read_all(root: Path, rels: list[str], options: LoadOptions, workers: int) -> Iterator[Reading]:
     """Readings of ``rels`` in their order, on ``workers`` processes when there are many."""
     if workers <= 1 or len(rels) < PARALLEL_FROM:
         for rel in rels:
-            yield read_one(root, rel, options, weights)
+            yield read_one(root, rel, options)
         return
     chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
     context = multiprocessing.get_context("spawn")  # safe from a threaded parent
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        jobs = pool.map(
-            read_chunk,
-            repeat(root),
-            chunks,
-            repeat(options),
-            repeat(weights),
-        )
+        jobs = pool.map(read_chunk, repeat(root), chunks, repeat(options))
         for readings in jobs:
             yield from readings
 
@@ -195,7 +185,6 @@ def assemble(
     root: Path,
     options: LoadOptions,
     key: str,
-    weights: Weights,
     previous: Parts | None,
     workers: int = 1,
 ) -> Parts:
@@ -213,39 +202,59 @@ def assemble(
     ordered = sorted(stamps)
     to_read = [rel for rel in ordered if not unchanged(rel) or rel not in old_positions]
     to_read = [rel for rel in to_read if not (unchanged(rel) and rel in old_skips)]
-    fresh = read_all(root, to_read, options, weights, workers)
+    fresh = read_all(root, to_read, options, workers)
     articles: list[Article] = []
-    terms, words, titles = TermMatrixBuilder(), TermMatrixBuilder(), TermMatrixBuilder()
+    fields = {name: TermMatrixBuilder() for name in FIELDS}
+    words = TermMatrixBuilder()
     kept_stamps: dict[str, FileStamp] = {}
     for rel in ordered:
         if unchanged(rel) and rel in old_positions:
             assert reusable is not None
             n = old_positions[rel]
             articles.append(reusable.articles[n])
-            terms.add(_rows(reusable.terms, n))
+            for name, builder in fields.items():
+                builder.add(_rows(reusable.fields[name], n))
             words.add(dict.fromkeys(_words(reusable, n), 1))
-            titles.add(_rows(reusable.titles, n))
         elif unchanged(rel) and rel in old_skips:
             skipped.append(old_skips[rel])
         else:
-            got, article, counts, content_words, title, reason = next(fresh)
+            got, article, counts, content_words, reason = next(fresh)
             assert got == rel
             if article is None:
                 skipped.append(Skipped(rel, reason or "skipped"))
                 continue
             articles.append(article)
-            terms.add(counts)
+            for name, builder in fields.items():
+                builder.add(counts.get(name, {}))
             words.add(dict.fromkeys(content_words, 1))
-            titles.add(title)
         kept_stamps[rel] = stamps[rel]
     return Parts(
         key=key,
         stamps=kept_stamps,
         articles=tuple(articles),
         skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-        terms=terms.finish(),
+        fields={name: builder.finish() for name, builder in fields.items()},
         words=words.finish(),
-        titles=titles.finish(),
+    )
+
+
+def analyse(articles: Sequence[Article], key: str = "") -> Parts:
+    """Parts for articles already loaded (tests, benchmarks): analysed in this process."""
+    ordered = sorted(articles, key=lambda a: a.id)
+    fields = {name: TermMatrixBuilder() for name in FIELDS}
+    words = TermMatrixBuilder()
+    for article in ordered:
+        counts, content_words = analyse_fields(article)
+        for name, builder in fields.items():
+            builder.add(counts[name])
+        words.add(dict.fromkeys(sorted(content_words), 1))
+    return Parts(
+        key=key,
+        stamps={},
+        articles=tuple(ordered),
+        skipped=(),
+        fields={name: builder.finish() for name, builder in fields.items()},
+        words=words.finish(),
     )
 
 

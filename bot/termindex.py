@@ -1,14 +1,10 @@
-"""Term statistics of a corpus as compact arrays, and the BM25 engines that score them.
+"""Term statistics of a corpus as compact arrays, and the BM25F engine that scores them.
 
-:class:`TermMatrix` holds every document's term frequencies (document-major,
-CSR-style arrays). Two engines score questions against it with exactly the
-BM25 of rank-bm25's ``BM25Okapi`` (the same idf, with its epsilon floor):
-
-* :class:`RankBm25Engine` hands the documents to rank-bm25 itself: the
-  reference, used for small corpora.
-* :class:`SparseEngine` precomputes each (term, document) weight once and
-  answers by adding up the postings of the question's terms: milliseconds at
-  100,000 documents, where rank-bm25 walks every document for every term.
+:class:`TermMatrix` holds every document's term frequencies in one field
+(document-major, CSR-style arrays). :class:`SparseEngine` combines the fields
+as BM25F does, precomputes each (term, document) weight once and answers by
+adding up the postings of the question's terms: milliseconds at 100,000
+documents, where rank-bm25 walks every document for every term.
 
 Pure and synchronous.
 """
@@ -22,11 +18,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
-from rank_bm25 import BM25Okapi
 
-EPSILON = 0.25  # rank-bm25's floor for negative idf, as a share of the average idf
-# From this many documents the sparse engine scores (rank-bm25 below).
-SPARSE_FROM_DOCUMENTS = 2_000
 # In corpora this large, terms in at least this share of documents also get a dense vector.
 DENSE_FROM_DOCUMENTS = 20_000
 DENSE_SHARE = 0.2
@@ -70,15 +62,6 @@ class TermMatrix:
         return np.repeat(
             np.arange(self.documents, dtype=np.int32), np.diff(self.indptr).astype(np.int64)
         )
-
-    def tokens(self, doc: int) -> list[str]:
-        """A bag of the document's tokens (order lost, counts kept) for rank-bm25."""
-        start, end = int(self.indptr[doc]), int(self.indptr[doc + 1])
-        return [
-            self.terms[term]
-            for term, count in zip(self.term_ids[start:end], self.tfs[start:end], strict=True)
-            for _ in range(int(count))
-        ]
 
     def native(self) -> TermMatrix:
         """The same matrix with arrays of numpy's own dtype objects (views, no copy).
@@ -134,13 +117,9 @@ class TermMatrixBuilder:
         )
 
 
-def okapi_idf(doc_freqs: np.ndarray, documents: int) -> np.ndarray:
-    """rank-bm25's BM25Okapi idf: log((N - n + 0.5) / (n + 0.5)), negatives floored."""
-    if len(doc_freqs) == 0:
-        return np.zeros(0)
-    raw = np.log(documents - doc_freqs + 0.5) - np.log(doc_freqs + 0.5)
-    floor = EPSILON * float(raw.sum()) / len(raw)
-    return np.where(raw < 0, floor, raw)
+def bm25_idf(doc_freqs: np.ndarray, documents: int) -> np.ndarray:
+    """log(1 + (N - n + 0.5) / (n + 0.5)): positive for every term, however common."""
+    return np.log1p((documents - doc_freqs + 0.5) / (doc_freqs + 0.5))
 
 
 class Engine(Protocol):
@@ -149,92 +128,106 @@ class Engine(Protocol):
     name: str
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every document (float32 or float64)."""
-
-    def matching(self, terms: Sequence[str]) -> np.ndarray:
-        """Positions of the documents that hold at least one of ``terms``, ascending."""
-
-    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """``scores``, and ``matching`` unless it is exactly the documents scoring above 0."""
+        """The score of every document (float32)."""
 
     def holds_each(self, docs: Sequence[int], term: str) -> list[bool]:
         """Whether each of ``docs`` holds ``term``."""
 
 
-def _term_major(matrix: TermMatrix) -> tuple[np.ndarray, np.ndarray]:
-    """Each term's documents (ascending) and counts, term after term: the matrix
-    transposed. The sort order, the one large temporary, is gone on return."""
-    order = np.argsort(matrix.term_ids, kind="stable").astype(np.int32)
-    tfs = matrix.tfs[order]
-    docs = np.empty(len(order), np.int32)
-    step = 1 << 20  # the document of each entry, a slice at a time (no int64 copy)
-    for start in range(0, len(order), step):
-        found = np.searchsorted(matrix.indptr, order[start : start + step], side="right")
-        docs[start : start + step] = found - 1
-    return docs, tfs
+@dataclass(frozen=True, slots=True)
+class FieldStats:
+    """One field's term counts and how it counts: ``weight`` and length normalisation ``b``."""
+
+    matrix: TermMatrix
+    weight: float
+    b: float
 
 
-def _bm25_weights(
-    matrix: TermMatrix, docs: np.ndarray, tfs: np.ndarray, k1: float, b: float
-) -> np.ndarray:
-    """tf * (k1 + 1) / (tf + k1 * (1 - b + b * length / average)) of every entry,
-    in float32 and in place (``tfs`` is overwritten and returned)."""
+def _field_entries(
+    field: FieldStats, vocab: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(term id, document, weighted normalised frequency) of every entry of one field.
+
+    The length of a document's field is set against the field's average over
+    the documents that have it, so an empty field does not shrink the average.
+    """
+    matrix = field.matrix
+    local = np.fromiter(
+        (vocab.setdefault(term, len(vocab)) for term in matrix.terms), np.int64, len(matrix.terms)
+    )
     lengths = matrix.doc_lengths()
-    average = float(lengths.mean()) if len(lengths) else 0.0
-    per_doc = (
-        k1 * (1 - b + b * lengths / average) if average > 0 else np.full(len(lengths), k1 * (1 - b))
-    ).astype(np.float32)
-    denominator = per_doc[docs]  # the length normalisation of each entry
-    denominator += tfs
-    tfs *= np.float32(k1 + 1)
-    tfs /= denominator
-    return tfs
+    present = lengths > 0
+    average = float(lengths[present].mean()) if present.any() else 1.0
+    norm = (1.0 - field.b + field.b * lengths / average).astype(np.float32)
+    docs = matrix.doc_ids()
+    values = matrix.tfs * np.float32(field.weight)
+    values /= norm[docs]
+    return local[matrix.term_ids], docs, values
+
+
+def _postings(
+    fields: Sequence[FieldStats], documents: int
+) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+    """The vocabulary of every field, and term-major postings of summed field frequencies:
+    (pointer per term, documents, frequencies), documents ascending within a term."""
+    vocab: dict[str, int] = {}
+    entries = [_field_entries(f, vocab) for f in fields if f.weight > 0 and len(f.matrix.tfs)]
+    if not entries:
+        return vocab, np.zeros(len(vocab) + 1, np.int64), np.zeros(0, np.int32), np.zeros(0)
+    terms = np.concatenate([e[0] for e in entries])
+    keys = terms * documents + np.concatenate([e[1] for e in entries])
+    del terms
+    values = np.concatenate([e[2] for e in entries])
+    del entries
+    order = np.argsort(keys, kind="stable")
+    keys, values = keys[order], values[order]
+    del order
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    summed = np.add.reduceat(values, starts) if len(values) else values
+    keys = keys[starts]
+    counts = np.bincount(keys // documents, minlength=len(vocab))
+    pointer = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
+    return vocab, pointer, (keys % documents).astype(np.int32), summed.astype(np.float32)
 
 
 class SparseEngine:
-    """Precomputed BM25 weights, term-major: a question adds up a few postings lists."""
+    """BM25F with precomputed weights, term-major: a question adds up a few postings lists.
 
-    name = "sparse"
+    Every (term, document) weight ``idf * f * (k1 + 1) / (f + k1)``, where ``f``
+    is the document's BM25F frequency of the term (see :class:`FieldStats`),
+    is computed once when the engine is built.
+    """
 
-    def __init__(self, matrix: TermMatrix, k1: float, b: float) -> None:
+    name = "bm25f"
+
+    def __init__(self, fields: Sequence[FieldStats], documents: int, k1: float) -> None:
         """Compute every (term, document) weight once."""
-        self.vocab = matrix.vocab
-        self.documents = matrix.documents
-        counts = np.bincount(matrix.term_ids, minlength=len(matrix.terms))
-        self.post_ptr = np.concatenate(([0], np.cumsum(counts))).astype(np.int64)
-        idf = okapi_idf(counts, self.documents).astype(np.float32)
-        self.post_docs, tfs = _term_major(matrix)
+        self.documents = documents
+        self.vocab, self.post_ptr, self.post_docs, weights = _postings(fields, documents)
+        self.terms = tuple(self.vocab)
+        counts = np.diff(self.post_ptr)
+        self.idf = bm25_idf(counts, documents).astype(np.float32)
+        weights *= np.float32(k1 + 1)
+        weights /= weights / np.float32(k1 + 1) + np.float32(k1)
+        weights *= np.repeat(self.idf, counts)
+        self.post_weights = weights
         self._docs_view = self.post_docs.data  # a memoryview: Python ints without numpy calls
-        self.post_weights = _bm25_weights(matrix, self.post_docs, tfs, k1, b)  # in place
-        self.post_weights *= np.repeat(idf, counts)
-        # a term in exactly half of the documents has idf 0: its postings weigh
-        # nothing, so its documents must be found by counting, not by score
-        self.zero_weight = frozenset(np.flatnonzero(idf == 0).tolist())
         self.dense = self._dense_vectors()
         # memoryviews give Python numbers without a numpy call per look-up
         self._ptr_view = self.post_ptr.data
-        self._dense_views = {
-            term_id: vector.data
-            for term_id, vector in self.dense.items()
-            if term_id not in self.zero_weight  # weight 0 says nothing of holding
-        }
+        self._dense_views = {term_id: vector.data for term_id, vector in self.dense.items()}
+
+    @classmethod
+    def plain(cls, matrix: TermMatrix, k1: float, b: float) -> SparseEngine:
+        """Plain BM25 over one matrix (BM25F with a single field)."""
+        return cls([FieldStats(matrix, 1.0, b)], matrix.documents, k1)
+
+    def doc_freqs(self) -> np.ndarray:
+        """How many documents hold each term (in ``terms`` order)."""
+        return np.diff(self.post_ptr)
 
     def _ids(self, terms: Sequence[str]) -> list[int]:
         return [self.vocab[t] for t in dict.fromkeys(terms) if t in self.vocab]
-
-    def _postings(self, ids: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-        if not ids:
-            return np.zeros(0, np.int32), np.zeros(0, np.float32)
-        if len(ids) == 1:
-            start, end = self.post_ptr[ids[0]], self.post_ptr[ids[0] + 1]
-            return self.post_docs[start:end], self.post_weights[start:end]
-        docs = np.concatenate(
-            [self.post_docs[self.post_ptr[i] : self.post_ptr[i + 1]] for i in ids]
-        )
-        weights = np.concatenate(
-            [self.post_weights[self.post_ptr[i] : self.post_ptr[i + 1]] for i in ids]
-        )
-        return docs, weights
 
     def _dense_vectors(self) -> dict[int, np.ndarray]:
         """Weights of the commonest terms as whole vectors: adding a vector is far
@@ -250,37 +243,35 @@ class SparseEngine:
             dense[term_id] = vector
         return dense
 
-    def _scores(self, ids: Sequence[int]) -> np.ndarray:
-        # float32 throughout, as the weights are: half the memory traffic of
-        # float64, and the sums agree with rank-bm25's to about 1e-6
+    def weighted_scores(self, weighted: Mapping[str, float]) -> np.ndarray:
+        """Score of every document when each term counts its own weight (float32).
+
+        float32 throughout, as the weights are: half the memory traffic of float64.
+        """
         scores = np.zeros(self.documents, np.float32)
-        for term_id in ids:
-            if term_id not in self.dense:
-                start, end = self.post_ptr[term_id], self.post_ptr[term_id + 1]
-                np.add.at(scores, self.post_docs[start:end], self.post_weights[start:end])
-        for term_id in ids:
+        ids = {self.vocab[t]: w for t, w in weighted.items() if t in self.vocab and w > 0}
+        for term_id, weight in ids.items():
             if term_id in self.dense:
-                scores += self.dense[term_id]
+                continue
+            start, end = self.post_ptr[term_id], self.post_ptr[term_id + 1]
+            values = self.post_weights[start:end]
+            np.add.at(scores, self.post_docs[start:end], values if weight == 1 else values * weight)
+        for term_id, weight in ids.items():
+            if term_id in self.dense:
+                scores += self.dense[term_id] if weight == 1 else self.dense[term_id] * weight
         return scores
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every document (float32)."""
-        return self._scores(self._ids(terms))
+        """Score of every document, each distinct term counting once (float32)."""
+        return self.weighted_scores(dict.fromkeys(terms, 1.0))
 
-    def matching(self, terms: Sequence[str]) -> np.ndarray:
-        """Documents holding at least one of the terms."""
-        docs, _weights = self._postings(self._ids(terms))
-        return np.flatnonzero(np.bincount(docs, minlength=self.documents) > 0)
-
-    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Scores of every document, and the documents holding a term when some
-        of those score 0 (``None``, the common case: every one scores above 0)."""
-        ids = self._ids(terms)
-        scores = self._scores(ids)
-        if any(term_id in self.zero_weight for term_id in ids):
-            docs, _weights = self._postings(ids)
-            return scores, np.flatnonzero(np.bincount(docs, minlength=self.documents) > 0)
-        return scores, None
+    def postings(self, term: str) -> tuple[np.ndarray, np.ndarray]:
+        """The documents holding ``term`` (ascending) and their weights for it."""
+        term_id = self.vocab.get(term)
+        if term_id is None:
+            return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        start, end = self.post_ptr[term_id], self.post_ptr[term_id + 1]
+        return self.post_docs[start:end], self.post_weights[start:end]
 
     def holds_each(self, docs: Sequence[int], term: str) -> list[bool]:
         """Whether each of ``docs`` holds ``term`` (a binary search of its postings,
@@ -298,49 +289,6 @@ class SparseEngine:
             at = bisect_left(postings, doc, start, end)
             found.append(at < end and postings[at] == doc)
         return found
-
-
-class RankBm25Engine:
-    """rank-bm25's BM25Okapi itself: the reference scorer."""
-
-    name = "bm25"
-
-    def __init__(self, matrix: TermMatrix, k1: float, b: float) -> None:
-        """Hand every document's tokens to rank-bm25."""
-        self.matrix = matrix
-        corpus = [matrix.tokens(doc) for doc in range(matrix.documents)]
-        self.model = BM25Okapi(corpus, k1=k1, b=b) if corpus else None
-        self._sparse_postings = SparseEngine(matrix, k1, b) if corpus else None
-
-    def scores(self, terms: Sequence[str]) -> np.ndarray:
-        """BM25 score of every document, from rank-bm25."""
-        present = [t for t in dict.fromkeys(terms) if t in self.matrix.vocab]
-        if self.model is None or not present:
-            return np.zeros(self.matrix.documents)
-        return np.asarray(self.model.get_scores(present), dtype=np.float64)
-
-    def matching(self, terms: Sequence[str]) -> np.ndarray:
-        """Documents holding at least one of the terms."""
-        if self._sparse_postings is None:
-            return np.zeros(0, np.int32)
-        return self._sparse_postings.matching(terms)
-
-    def search(self, terms: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """Scores of every document (from rank-bm25) and the documents holding a term."""
-        return self.scores(terms), self.matching(terms)
-
-    def holds_each(self, docs: Sequence[int], term: str) -> list[bool]:
-        """Whether each of ``docs`` holds ``term``."""
-        if self._sparse_postings is None:
-            return [False] * len(docs)
-        return self._sparse_postings.holds_each(docs, term)
-
-
-def make_engine(matrix: TermMatrix, k1: float, b: float, choice: str = "auto") -> Engine:
-    """The engine for a corpus: rank-bm25 for small ones, the sparse engine for large."""
-    if choice == "sparse" or (choice == "auto" and matrix.documents >= SPARSE_FROM_DOCUMENTS):
-        return SparseEngine(matrix, k1, b)
-    return RankBm25Engine(matrix, k1, b)
 
 
 # Above this many candidates, a sample first narrows down where the best can be.

@@ -252,9 +252,10 @@ def test_rust_blog_code_is_kept_apart(rust: LoadReport) -> None:
     assert article.code == "rustup update stable"
     assert "rustup update stable" not in article.body
     assert "```" not in article.body
-    # Headings stand alone; inline links keep only their text.
-    assert "\n\nWhat's in 1.94.1:\n\n" in article.body
-    assert "Clippy: fix ICE in match_same_arms" in article.body
+    # Headings are sections, not prose; inline links keep only their text.
+    assert "What's in 1.94.1" in [section.heading for section in article.sections]
+    assert "What's in 1.94.1" not in article.body
+    assert "Clippy: fix ICE in `match_same_arms`" in article.body  # code quoted verbatim
     assert "github.com" not in article.body
 
 
@@ -352,7 +353,7 @@ def test_windows_1252_file_reads_accents_and_smart_quotes(tmp_path: Path) -> Non
 def test_latin1_file_reads_accents(tmp_path: Path) -> None:
     # 0x81 is undefined in Windows-1252, so this file can only be Latin-1.
     text = "Été à Zürich\n\nNaïve text \x81 with é.\n"
-    write(tmp_path, "latin1.md", text.encode("latin-1"))
+    write(tmp_path, "latin1.txt", text.encode("latin-1"))
     article = only_article(tmp_path)
     assert article.title == "Été à Zürich"
     assert "Naïve text" in article.body and "with é." in article.body
@@ -521,9 +522,12 @@ def test_markdown_body_code_links_and_headings(tmp_path: Path) -> None:
     write(tmp_path, "md.md", text)
     article = only_article(tmp_path)
     assert article.code == "cargo install thing"
-    assert article.body == (
-        "Intro with a link and a picture.\n\nInstall the tool:\n\nRun this:\n\nThen done."
-    )
+    assert article.body == ("Intro with a link and a picture.\n\nRun this:\n\nThen done.")
+    assert [(s.heading, s.anchor, s.level) for s in article.sections] == [
+        ("Install the tool", "install-the-tool", 2)
+    ]
+    section = article.sections[0]
+    assert article.body[section.start : section.end] == "Run this:\n\nThen done."
     assert "https://example.com" not in article.body
     assert "cargo" not in article.body
 
@@ -536,12 +540,12 @@ def test_markdown_without_front_matter_takes_heading_as_title(tmp_path: Path) ->
     assert article.published is None
 
 
-def test_title_falls_back_to_body_then_file_name(tmp_path: Path) -> None:
+def test_title_falls_back_to_the_file_name(tmp_path: Path) -> None:
     write(tmp_path, "a.md", "---\nsource: Blog\n---\nFirst line of body.\n\nSecond.\n")
     write(tmp_path, "my_code-note.md", "---\nsource: Blog\n---\n```\nonly code\n```\n")
     articles = by_id(load_corpus(tmp_path))
-    assert articles["a.md"].title == "First line of body."
-    assert articles["my_code-note.md"].title == "my code note"
+    assert articles["a.md"].title == "A"
+    assert articles["my_code-note.md"].title == "My code note"
     assert articles["my_code-note.md"].code == "only code"
     assert articles["a.md"].source == "Blog"
 

@@ -1,65 +1,95 @@
-"""The sparse engine answers exactly as rank-bm25, the reference."""
+"""The BM25F engine scores exactly as the formula says, fast paths included."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 
 import numpy as np
 import pytest
 
 from bot.evaluate import read_questions
+from bot.fields import FIELDS
 from bot.search import Index
-from bot.termindex import RankBm25Engine, SparseEngine, TermMatrix, make_engine, top_positions
-from tests.conftest import EVAL_DIR, SEEDS
-
-CASES = [
-    ("powerapps_index", "powerapps-news-questions.jsonl"),
-    ("rust_index", "rust-blog-questions.jsonl"),
-    ("seeds_index", "seeds-questions.jsonl"),
-]
+from bot.termindex import FieldStats, SparseEngine, TermMatrix, top_positions
+from tests.conftest import EVAL_DIR
 
 
-def top10(engine: RankBm25Engine | SparseEngine, terms: list[str]) -> list[int]:
-    return top_positions(engine.scores(terms), engine.matching(terms), 10)
+def reference_scores(
+    fields: list[tuple[list[Counter[str]], float, float]], k1: float, terms: list[str]
+) -> list[float]:
+    """BM25F written out term by term: the per-field normalised frequencies, weighted and
+    summed, saturated once; idf over whole documents."""
+    documents = len(fields[0][0])
+    averages = []
+    for docs, _weight, _b in fields:
+        lengths = [sum(doc.values()) for doc in docs if doc]
+        averages.append(sum(lengths) / len(lengths) if lengths else 1.0)
+    scores = []
+    for d in range(documents):
+        total = 0.0
+        for term in dict.fromkeys(terms):
+            held = sum(1 for n in range(documents) if any(f[0][n].get(term) for f in fields))
+            if not held:
+                continue
+            idf = math.log(1 + (documents - held + 0.5) / (held + 0.5))
+            freq = 0.0
+            for (docs, weight, b), average in zip(fields, averages, strict=True):
+                tf = docs[d].get(term, 0)
+                if tf:
+                    freq += weight * tf / (1 - b + b * sum(docs[d].values()) / average)
+            total += idf * freq * (k1 + 1) / (freq + k1)
+        scores.append(total)
+    return scores
 
 
-@pytest.mark.parametrize(("fixture", "questions"), CASES)
-def test_same_top10_as_rank_bm25(
-    fixture: str, questions: str, request: pytest.FixtureRequest
-) -> None:
-    index: Index = request.getfixturevalue(fixture)
-    k1, b = index.weights.k1, index.weights.b
-    reference = RankBm25Engine(index.matrix, k1, b)
-    sparse = SparseEngine(index.matrix, k1, b)
-    checked = 0
-    for question in read_questions(EVAL_DIR / questions):
-        terms = list(index.parse(question.q).terms)
-        expected = reference.scores(terms)
-        assert np.allclose(sparse.scores(terms), expected, rtol=1e-5, atol=1e-6)
-        assert top10(sparse, terms) == top10(reference, terms), question.q
-        checked += 1
-    assert checked >= 40
+def test_bm25f_is_the_formula() -> None:
+    title = [Counter({"dojo": 1}), Counter({"chip": 1, "tesla": 1}), Counter(), Counter({"x": 2})]
+    body = [
+        Counter({"dojo": 3, "gpu": 2, "tesla": 1}),
+        Counter({"chip": 1}),
+        Counter({"dojo": 1, "tesla": 5, "filler": 30}),
+        Counter({"gpu": 1}),
+    ]
+    fields = [(title, 3.0, 0.3), (body, 1.0, 0.75)]
+    engine = SparseEngine(
+        [FieldStats(TermMatrix.build(docs), w, b) for docs, w, b in fields], 4, 1.2
+    )
+    for terms in (["dojo"], ["tesla", "chip"], ["gpu", "dojo", "absent"], ["x"], []):
+        expected = reference_scores(fields, 1.2, terms)
+        assert np.allclose(engine.scores(terms), expected, rtol=1e-5, atol=1e-6), terms
 
 
-def test_engine_choice_by_size_and_setting() -> None:
-    small = TermMatrix.build([Counter({"a": 1}), Counter({"b": 2})])
-    assert isinstance(make_engine(small, 1.5, 0.75), RankBm25Engine)
-    assert isinstance(make_engine(small, 1.5, 0.75, "sparse"), SparseEngine)
-    big = TermMatrix.build(Counter({f"t{n % 50}": 1}) for n in range(2_000))
-    assert isinstance(make_engine(big, 1.5, 0.75), SparseEngine)
-    assert isinstance(make_engine(big, 1.5, 0.75, "bm25"), RankBm25Engine)
+def test_engine_on_a_real_corpus_is_the_formula(seeds_index: Index) -> None:
+    parts = seeds_index.parts
+    fields = [
+        (
+            [Counter(_row(parts.fields[name], doc)) for doc in range(len(seeds_index))],
+            seeds_index.weights.of(name),
+            seeds_index.weights.b_of(name),
+        )
+        for name in FIELDS
+    ]
+    for question in read_questions(EVAL_DIR / "seeds-questions.jsonl")[:15]:
+        terms = list(seeds_index.parse(question.q).terms)
+        expected = reference_scores(fields, seeds_index.weights.k1, terms)
+        assert np.allclose(seeds_index.scores(terms), expected, rtol=1e-4, atol=1e-5)
 
 
-def test_index_answers_the_same_with_either_engine() -> None:
-    from bot.corpus import load_corpus
+def _row(matrix: TermMatrix, doc: int) -> dict[str, int]:
+    start, end = int(matrix.indptr[doc]), int(matrix.indptr[doc + 1])
+    return {
+        matrix.terms[int(t)]: int(c)
+        for t, c in zip(matrix.term_ids[start:end], matrix.tfs[start:end], strict=True)
+    }
 
-    articles = load_corpus(SEEDS).articles
-    reference = Index(articles, engine="bm25")
-    sparse = Index(articles, engine="sparse")
-    for question in ("what is dojo", "5,760 GPUs", "tesla dojo suprcomputer investmnet"):
-        got = [h.doc for h in sparse.search(sparse.parse(question), 5)]
-        want = [h.doc for h in reference.search(reference.parse(question), 5)]
-        assert got == want
+
+def test_weighted_terms_scale_their_share() -> None:
+    matrix = TermMatrix.build([Counter({"a": 1, "b": 1}), Counter({"b": 2}), Counter({"c": 1})])
+    engine = SparseEngine.plain(matrix, 1.2, 0.75)
+    a, b = engine.scores(["a"]), engine.scores(["b"])
+    assert np.allclose(engine.weighted_scores({"a": 1.0, "b": 0.5}), a + 0.5 * b)
+    assert np.allclose(engine.weighted_scores({"a": 0.0}), 0.0)
 
 
 def test_top_positions_keeps_ties_in_id_order() -> None:
@@ -72,27 +102,23 @@ def test_top_positions_keeps_ties_in_id_order() -> None:
     assert top_positions(np.zeros(4), None, 3) == []
 
 
-def test_term_matrix_round_trips_tokens() -> None:
+def test_term_matrix_lengths_and_holds() -> None:
     matrix = TermMatrix.build([Counter({"x": 2, "y": 1}), Counter(), Counter({"y": 3})])
     assert matrix.documents == 3
-    assert sorted(matrix.tokens(0)) == ["x", "x", "y"]
-    assert matrix.tokens(1) == []
     assert list(matrix.doc_lengths()) == [3.0, 0.0, 3.0]
     assert matrix.holds(2, "y") and not matrix.holds(2, "x") and not matrix.holds(0, "zzz")
 
 
-def test_both_engines_agree_on_which_documents_hold_a_term(seeds_index: Index) -> None:
-    k1, b = seeds_index.weights.k1, seeds_index.weights.b
-    engines = (RankBm25Engine(seeds_index.matrix, k1, b), SparseEngine(seeds_index.matrix, k1, b))
+def test_engine_knows_which_documents_hold_a_term(seeds_index: Index) -> None:
     docs = list(range(len(seeds_index)))
+    fields = seeds_index.parts.fields
     for term in ("dojo", "gpus", "5760", "nvidia", "absent-term"):
-        expected = [seeds_index.matrix.holds(doc, term) for doc in docs]
-        for engine in engines:
-            assert engine.holds_each(docs, term) == expected
-            assert engine.holds_each([docs[-1], docs[0]], term) == [
-                expected[-1],
-                expected[0],
-            ]
+        expected = [any(fields[name].holds(doc, term) for name in FIELDS) for doc in docs]
+        assert seeds_index.engine.holds_each(docs, term) == expected
+        assert seeds_index.engine.holds_each([docs[-1], docs[0]], term) == [
+            expected[-1],
+            expected[0],
+        ]
 
 
 def test_dense_vectors_for_common_terms_give_the_same_scores(
@@ -100,24 +126,23 @@ def test_dense_vectors_for_common_terms_give_the_same_scores(
 ) -> None:
     import bot.termindex as termindex
 
-    k1, b = rust_index.weights.k1, rust_index.weights.b
-    plain = SparseEngine(rust_index.matrix, k1, b)
+    parts, weights = rust_index.parts, rust_index.weights
+    stats = [FieldStats(parts.fields[n], weights.of(n), weights.b_of(n)) for n in FIELDS]
+    plain = SparseEngine(stats, len(rust_index), weights.k1)
     monkeypatch.setattr(termindex, "DENSE_FROM_DOCUMENTS", 1)
     monkeypatch.setattr(termindex, "DENSE_SHARE", 0.05)
-    dense = SparseEngine(rust_index.matrix, k1, b)
+    dense = SparseEngine(stats, len(rust_index), weights.k1)
     assert plain.dense == {} and len(dense.dense) > 10
-    docs = list(range(0, rust_index.matrix.documents, 7))
+    docs = list(range(0, len(rust_index), 7))
     for term_id in list(dense.dense)[:20]:
-        term = rust_index.matrix.terms[term_id]
-        expected = [rust_index.matrix.holds(doc, term) for doc in docs]
-        assert dense.holds_each(docs, term) == plain.holds_each(docs, term) == expected
+        term = dense.terms[term_id]
+        assert dense.holds_each(docs, term) == plain.holds_each(docs, term)
+        assert any(plain.holds_each(docs, term))
     for question in read_questions(EVAL_DIR / "rust-blog-questions.jsonl"):
         terms = list(rust_index.parse(question.q).terms)
-        assert np.allclose(dense.scores(terms), plain.scores(terms), rtol=1e-5, atol=1e-6)
-        assert top10(dense, terms) == top10(plain, terms)
-        (got_scores, got_held), (want_scores, want_held) = dense.search(terms), plain.search(terms)
-        assert top_positions(got_scores, got_held, 10) == top_positions(want_scores, want_held, 10)
-        assert (got_held is None) == (want_held is None)
+        got, want = dense.scores(terms), plain.scores(terms)
+        assert np.allclose(got, want, rtol=1e-5, atol=1e-6)
+        assert top_positions(got, None, 10) == top_positions(want, None, 10)
 
 
 def test_narrowing_by_sample_keeps_the_exact_top(monkeypatch: pytest.MonkeyPatch) -> None:

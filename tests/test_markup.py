@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.markup import clean_inline, markdown_to_text
+from bot.markup import clean_inline, markdown_to_text, parse_markdown
 from bot.matter import FrontMatterError, split_front_matter
 from bot.metadata import (
     RelatedLink,
@@ -42,7 +42,7 @@ from bot.metadata import (
         ("`code` here", "code here"),
         ("**bold**, *it*, ~~gone~~, __strong__", "bold, it, gone, strong"),
         ("2 * 3 * 4", "2 * 3 * 4"),
-        ("escaped \\*star\\*", "escaped star"),
+        ("escaped \\*star\\*", "escaped *star*"),
         ("  spaced \t out\nover lines  ", "spaced out over lines"),
         ("snake_case_name and `max_file_bytes`", "snake_case_name and max_file_bytes"),
     ],
@@ -86,28 +86,40 @@ def test_markdown_to_text_blocks() -> None:
     )
     prose, code = markdown_to_text(content)
     assert prose.split("\n\n") == [
-        "Title:",
         "Text one text two",
         "item a",
         "item b",
         "quoted",
-        "a b",
-        "1 2",
+        "a | b",
+        "1 | 2",
     ]
     assert code == ""
 
 
 @pytest.mark.parametrize(
-    ("content", "prose"),
+    ("content", "prose", "heading"),
     [
-        ("Before\n## Heading\nAfter", "Before\n\nHeading:\n\nAfter"),
-        ("## Is it done?\ntext", "Is it done?\n\ntext"),
-        ("### Closed heading ###\nx", "Closed heading:\n\nx"),
-        ("#hashtag is not a heading", "#hashtag is not a heading"),
+        ("Before\n## Heading\nAfter", "Before\n\nAfter", "Heading"),
+        ("## Is it done?\ntext", "text", "Is it done?"),
+        ("### Closed heading ###\nx", "x", "Closed heading"),
+        ("## Learn C#\ntext", "text", "Learn C#"),
+        ("Why Incremental?\n================\nBecause it is fast.\n", "Because it is fast.", None),
     ],
 )
-def test_markdown_headings_become_their_own_paragraph(content: str, prose: str) -> None:
-    assert markdown_to_text(content) == (prose, "")
+def test_markdown_headings_are_sections_not_prose(
+    content: str, prose: str, heading: str | None
+) -> None:
+    parsed = parse_markdown(content)
+    assert parsed.body == prose
+    headings = [s.heading for s in parsed.sections]
+    if heading is None:  # an h1 (setext =====) opening the page is its title
+        assert headings == [] and parsed.opening_heading == "Why Incremental?"
+    else:
+        assert headings == [heading]
+
+
+def test_hashtag_is_not_a_heading() -> None:
+    assert markdown_to_text("#hashtag is not a heading") == ("#hashtag is not a heading", "")
 
 
 def test_markdown_links_comments_refs_and_autolinks() -> None:
@@ -124,15 +136,6 @@ def test_markdown_links_comments_refs_and_autolinks() -> None:
 
 def test_markdown_crlf() -> None:
     assert markdown_to_text("one\r\ntwo\r\n\r\n```\r\ncode\r\n```\r\n") == ("one two", "code")
-
-
-def test_markdown_heading_keeps_trailing_hash_of_a_word() -> None:
-    assert markdown_to_text("## Learn C#\ntext") == ("Learn C#:\n\ntext", "")
-
-
-def test_markdown_setext_heading_is_its_own_paragraph() -> None:
-    content = "Why Incremental?\n================\nBecause it is fast.\n"
-    assert markdown_to_text(content) == ("Why Incremental?\n\nBecause it is fast.", "")
 
 
 def test_markdown_fence_inside_list_item_is_code() -> None:

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-import numpy as np
-from rank_bm25 import BM25Okapi
-
 from bot.corpus import Article, load_corpus
-from bot.search import Filters, Index, Weights, facets, field_texts, passes
+from bot.search import Filters, Index, Weights, facets, passes
 from tests.conftest import SEEDS
 
 
@@ -57,22 +54,6 @@ def test_coverage_is_high_for_answerable_and_low_for_offtopic(seeds_index: Index
     assert seeds_index.search(seeds_index.parse("How do I bake sourdough?"), 1) == []
     off = seeds_index.search(seeds_index.parse("EPA range of the Tesla Model 3 Long Range"), 1)
     assert off and off[0].coverage < 0.3
-
-
-def test_scores_match_plain_rank_bm25_on_the_weighted_document(seeds_index: Index) -> None:
-    articles = seeds_index.articles
-    weights = seeds_index.weights
-    from bot.analysis import analyze
-
-    docs = []
-    for article in articles:
-        doc: list[str] = []
-        for name, text in field_texts(article).items():
-            doc += analyze(text) * weights.of(name)
-        docs.append(doc)
-    reference = BM25Okapi(docs, k1=weights.k1, b=weights.b)
-    terms = list(seeds_index.parse("dojo supercomputer video training").terms)
-    assert np.allclose(seeds_index.scores(terms), reference.get_scores(terms))
 
 
 PADDING = [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import re
 import tomllib
 from pathlib import Path
@@ -68,7 +69,6 @@ def test_overrides_win_and_none_is_ignored() -> None:
     [
         ("[search]\ntop_k = 0\n", "search.top_k must be between 1 and 25"),
         ("[search]\ntop_k = 'many'\n", "search.top_k must be a int"),
-        ("[search]\nengine = 'magic'\n", "search.engine must be one of"),
         ("[nope]\nx = 1\n", "unknown settings section [nope]"),
         ("[search]\ncolour = 1\n", "unknown setting search.colour"),
         ("this is = = not toml", "is not valid TOML"),
@@ -89,3 +89,14 @@ def test_missing_config_file_is_reported(tmp_path: Path) -> None:
 def test_bad_environment_value_is_reported() -> None:
     with pytest.raises(SettingsError, match=r"search\.k1 must be a float"):
         load_settings(env={"BOT_SEARCH_K1": "fast"})
+
+
+def test_a_retired_setting_is_ignored_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    local = tmp_path / "old.toml"
+    local.write_text("[search]\nengine = 'sparse'\ntop_k = 4\n")
+    with caplog.at_level(logging.WARNING, logger="bot.settings"):
+        settings = load_settings(local, env={})
+    assert settings.search.top_k == 4
+    assert "search.engine" in caplog.text and "no longer used" in caplog.text

@@ -12,7 +12,6 @@ import pytest
 import bot.store
 from bot import store
 from bot.analysis import analyze
-from bot.search import Weights
 from bot.service import Service, build_snapshot
 from bot.settings import Settings, load_settings
 from bot.termindex import SparseEngine
@@ -89,7 +88,8 @@ def test_incremental_build_equals_a_full_build(tmp_path: Path) -> None:
     for snapshot in (incremental, full):  # title terms (for grouping) are kept and reused too
         index = snapshot.index
         for doc, article in enumerate(index.articles):
-            saved = {index.titles.terms[term] for term in index.title_terms(doc)}
+            titles = index.fields["title"]
+            saved = {titles.terms[term] for term in index.title_terms(doc)}
             assert saved == set(analyze(article.title)) and saved
 
 
@@ -109,11 +109,20 @@ def test_damaged_index_is_rebuilt_with_a_warning(
     assert store.load(cached, "whatever") is None
 
 
-def test_other_settings_mean_a_rebuild(tmp_path: Path, reads: list[str]) -> None:
+def test_other_reading_settings_mean_a_rebuild(tmp_path: Path, reads: list[str]) -> None:
     build_snapshot(make_settings(tmp_path))
     reads.clear()
-    build_snapshot(make_settings(tmp_path, **{"search.weight_title": 5}))
+    build_snapshot(make_settings(tmp_path, **{"corpus.max_file_bytes": 123_456}))
     assert len(reads) == 5
+
+
+def test_field_weights_need_no_rereading(tmp_path: Path, reads: list[str]) -> None:
+    first = build_snapshot(make_settings(tmp_path))
+    reads.clear()
+    heavier = build_snapshot(make_settings(tmp_path, **{"search.weight_title": 5}))
+    assert reads == []
+    terms = list(first.index.parse("dojo supercomputer").terms)
+    assert not np.allclose(first.index.scores(terms), heavier.index.scores(terms))
 
 
 def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
@@ -148,20 +157,19 @@ def test_worker_processes_give_the_same_parts(
     for n in range(40):
         (corpus / f"extra-{n:02}.md").write_text(f"# Extra {n}\n\nDojo note number {n}.\n")
     options = store.LoadOptions()
-    weights = Weights()
-    key = store.settings_key(weights, options)
-    serial = store.assemble(corpus, options, key, weights, None, workers=1)
+    key = store.settings_key(options)
+    serial = store.assemble(corpus, options, key, None, workers=1)
     monkeypatch.setattr(store, "PARALLEL_FROM", 1)
     monkeypatch.setattr(store, "CHUNK", 7)
-    parallel = store.assemble(corpus, options, key, weights, None, workers=2)
+    parallel = store.assemble(corpus, options, key, None, workers=2)
     assert parallel.articles == serial.articles
     assert parallel.skipped == serial.skipped and len(serial.skipped) == 1
-    assert parallel.terms.terms == serial.terms.terms
-    assert (parallel.terms.term_ids == serial.terms.term_ids).all()
-    assert (parallel.terms.tfs == serial.terms.tfs).all()
+    assert parallel.fields.keys() == serial.fields.keys()
+    for name, matrix in serial.fields.items():
+        assert parallel.fields[name].terms == matrix.terms
+        assert (parallel.fields[name].term_ids == matrix.term_ids).all()
+        assert (parallel.fields[name].tfs == matrix.tfs).all()
     assert parallel.word_counts() == serial.word_counts()
-    assert parallel.titles.terms == serial.titles.terms
-    assert (parallel.titles.term_ids == serial.titles.term_ids).all()
 
 
 def test_a_loaded_index_uses_numpy_s_own_dtypes(tmp_path: Path) -> None:
@@ -170,9 +178,9 @@ def test_a_loaded_index_uses_numpy_s_own_dtypes(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     build_snapshot(settings)
     loaded = build_snapshot(settings).index  # from the saved file
-    for matrix in (loaded.matrix, loaded.titles):
+    for matrix in loaded.fields.values():
         for array in (matrix.indptr, matrix.term_ids, matrix.tfs):
             assert array.dtype is np.dtype(array.dtype.type)
-    engine = SparseEngine(loaded.matrix, 1.5, 0.75)
+    engine = SparseEngine.plain(loaded.fields["body"], 1.5, 0.75)
     assert engine.post_weights.dtype is np.dtype(np.float32)
     assert engine.post_docs.dtype is np.dtype(np.int32)
