@@ -220,7 +220,54 @@ def words_of(text: str) -> list[str]:
 
 def analyze(text: str) -> list[str]:
     """Return the index terms of ``text``: the one path for documents and questions."""
-    return analyze_folded(fold(text))
+    return analyze_folded(fold(text)) + camel_terms(text)
+
+
+# A lower-case letter or digit before a capital: where a camelCase word splits.
+# Two fixed characters: the engine never backtracks.
+_CAMEL_RE = re.compile(r"[a-z0-9][A-Z]")
+_MAX_IDENTIFIER = 60
+
+
+def split_camel(word: str) -> list[str]:
+    """The parts of a camelCase or PascalCase word: ``ConfigDict`` is Config, Dict;
+    ``HTTPServer`` is HTTP, Server; ``OAuth2Bearer`` is O, Auth2, Bearer."""
+    parts: list[str] = []
+    start = 0
+    for at in range(1, len(word)):
+        before, here = word[at - 1], word[at]
+        after = word[at + 1] if at + 1 < len(word) else ""
+        if here.isupper() and (
+            before.islower() or before.isdigit() or (before.isupper() and after.islower())
+        ):
+            parts.append(word[start:at])
+            start = at
+    parts.append(word[start:])
+    return parts
+
+
+def camel_terms(text: str) -> list[str]:
+    """The terms of the parts of every camelCase word of ``text`` (the whole word is
+    already a term of its own), so ``TypeAdapter`` is found by "type adapter".
+
+    Each word is looked at once, from the first split found in it: linear in the text.
+    """
+    terms: list[str] = []
+    done = 0
+    for match in _CAMEL_RE.finditer(text):
+        if match.start() < done:
+            continue
+        start = match.start()
+        while start > done and text[start - 1].isalnum():
+            start -= 1
+        end = match.end()
+        while end < len(text) and text[end].isalnum():
+            end += 1
+        done = end
+        if end - start <= _MAX_IDENTIFIER and text[start:end].isascii():
+            for part in split_camel(text[start:end]):
+                terms.extend(terms_of_word(part.lower()))
+    return terms
 
 
 def analyze_folded(folded: str) -> list[str]:

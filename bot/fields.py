@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.analysis import analyze, terms_of_word, words_of
+from bot.analysis import analyze, camel_terms, terms_of_word, words_of
 from bot.corpus import Article
 
 FIELDS: tuple[str, ...] = ("title", "headings", "excerpt", "body", "code", "meta", "related")
@@ -67,7 +67,8 @@ def analyse_fields(article: Article) -> tuple[dict[str, Counter[str]], set[str]]
 
 
 def analyze_with_words(text: str, words: set[str]) -> list[str]:
-    """Index terms of ``text``; its alphabetic content words are added to ``words``."""
+    """Index terms of ``text`` (camelCase parts too); its alphabetic content words are
+    added to ``words``."""
     terms: list[str] = []
     for word in words_of(text):
         found = terms_of_word(word)
@@ -75,6 +76,7 @@ def analyze_with_words(text: str, words: set[str]) -> list[str]:
             terms.extend(found)
             if word.isalpha():
                 words.add(word)
+    terms.extend(camel_terms(text))
     return terms
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot import lexicon
-from bot.analysis import surface_words, terms_of_word
+from bot.analysis import camel_terms, surface_words, terms_of_word
 from bot.corpus import Article
 from bot.fields import FIELDS, Weights, analyze_with_words, field_texts
 from bot.store import Parts, analyse
@@ -168,6 +168,7 @@ class Index:
             for term in found:
                 if term not in self.doc_freq:
                     unknown[term] = 1.0 if not word.isalpha() else lexicon.rarity(word)
+        terms.extend(term for term in camel_terms(text) if term in self.doc_freq)
         return Query(text, tuple(dict.fromkeys(terms)), tuple(corrections), tuple(unknown.items()))
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:

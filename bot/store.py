@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAGIC = b"corpus-bot index\n"
 FORMAT = 3
 # Bump when the analyzer or the article parser changes what they produce.
-ANALYZER_VERSION = 5
+ANALYZER_VERSION = 6
 
 FileStamp = tuple[int, int]  # size, modification time (ns)
 
