@@ -1,7 +1,8 @@
 """From search hits to an :class:`Answer`: passages, highlights, citations, related links.
 
 Every sentence of an answer is quoted from the corpus. The abstain decision is
-made here: the best article must cover enough of the question's weight.
+made here: the signals of the search (:mod:`bot.signals`) give a confidence
+(:mod:`bot.abstain`), and the bot answers only when it is high enough.
 Pure: no I/O.
 """
 
@@ -11,11 +12,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
+from bot.abstain import AbstainModel, shipped_model
 from bot.analysis import surface_words, terms_of_word
 from bot.corpus import Article
 from bot.excerpt import Excerpt, best_passage
+from bot.markup import Section
 from bot.metadata import RelatedLink
+from bot.related import similar
 from bot.search import Filters, Hit, Index, Query
+from bot.signals import measure, question_weights
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,25 @@ class Result:
             self._cache.append(self.quote())
         return self._cache[0]
 
+    @property
+    def section(self) -> Section | None:
+        """The heading the quoted passage stands under (once it is quoted), if any."""
+        return self._cache[0].section if self._cache else None
+
+    @property
+    def link(self) -> str | None:
+        """The article's link, at the quoted section's anchor when the quote has one."""
+        url, section = self.article.url, self.section
+        if not url or section is None or not section.anchor or "#" in url:
+            return url
+        return f"{url}#{section.anchor}"
+
+    @property
+    def cited_title(self) -> str:
+        """The article's title, with the quoted section's heading after a "›"."""
+        section = self.section
+        return f"{self.article.title} › {section.heading}" if section else self.article.title
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -55,28 +79,19 @@ class Answer:
     filters: Filters = field(default_factory=Filters)
     took_ms: float = 0.0
     index_version: str = ""
+    confidence: float = 0.0
+    signals: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerOptions:
     """How answers are made."""
 
-    min_coverage: float = 0.5
+    min_confidence: float = 0.5
     max_excerpt_chars: int = 400
     max_sentences: int = 3
     related_count: int = 3
-
-
-def is_answered(hits: Sequence[Hit], query: Query, min_coverage: float) -> bool:
-    """Whether the best hit answers the question well enough to say so.
-
-    The measure is coverage: the share of the question's idf weight found in
-    the best article. Words the corpus has never seen weigh the most, so a
-    question about something absent falls below the bar.
-    """
-    if not hits or not query.terms:
-        return False
-    return hits[0].coverage >= min_coverage
+    model: AbstainModel = field(default_factory=shipped_model)
 
 
 def _link_key(title: str, url: str | None) -> str:
@@ -89,7 +104,8 @@ def collect_related(
     shown: Sequence[Article],
     count: int,
 ) -> tuple[RelatedLink, ...]:
-    """Related reading: the top article's ``related`` entries, then the next best hits.
+    """Related reading: the top article's ``related`` entries, then ``more`` (the
+    articles closest to it, see :mod:`bot.related`).
 
     Nothing already cited and nothing twice (same link or same title).
     """
@@ -119,8 +135,9 @@ def build_answer(
     filters: Filters | None = None,
     notes: Sequence[str] = (),
 ) -> Answer:
-    """Assemble the answer for the ``k`` best hits; ``hits`` beyond ``k`` feed related links."""
-    answered = is_answered(hits, query, options.min_coverage)
+    """Assemble the answer for the ``k`` best hits (one more, when there is one, tells
+    how far the best leads)."""
+    weights = question_weights(index, query)
     shown = list(hits[:k])
     results = tuple(
         Result(
@@ -130,8 +147,7 @@ def build_answer(
             quote=partial(
                 best_passage,
                 index.articles[hit.doc],
-                query.terms,
-                index.idf,
+                weights,
                 options.max_sentences,
                 options.max_excerpt_chars,
             ),
@@ -139,10 +155,18 @@ def build_answer(
         )
         for hit in shown
     )
-    if results:
-        _ = results[0].excerpt  # every surface shows the top passage: quote it now
+    # every surface shows the top passage: quote it now (its weight is a signal too)
+    passage = results[0].excerpt.weight if results else 0.0
+    signals = measure(index, query, hits, passage, weights)
+    confidence = options.model.confidence(signals) if hits and query.terms else 0.0
+    answered = bool(hits) and confidence >= options.min_confidence
     top = results[0].article if results else None
-    more = [index.articles[hit.doc] for hit in hits[k:]]
+    cited = {hit.doc for hit in shown} | {d for hit in shown for d in hit.duplicates}
+    more = (
+        [index.articles[d] for d in similar(index, shown[0].doc, 2 * options.related_count, cited)]
+        if answered
+        else []
+    )
     related = collect_related(
         top if answered else None,
         more if answered else [],
@@ -159,6 +183,8 @@ def build_answer(
         searched_for=searched,
         notes=tuple(notes),
         filters=filters or Filters(),
+        confidence=round(confidence, 4),
+        signals=signals,
     )
 
 

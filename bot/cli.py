@@ -212,7 +212,7 @@ async def cmd_eval(args: argparse.Namespace, service: Service, out: TextIO) -> i
     for question in questions:
         answer = await service.ask(question.q, context=context)
         ranked = tuple((r.article.id, *(a.id for a in r.also)) for r in answer.results)
-        outcomes.append(Outcome(question, answer.answered, ranked))
+        outcomes.append(Outcome(question, answer.answered, ranked, answer.confidence))
     metrics = score(outcomes)
     if args.json:
         out.write(json.dumps(metrics.as_dict(), indent=2) + "\n")
@@ -238,6 +238,13 @@ def metrics_text(data: dict[str, Any]) -> str:
             for key in ("recall@1", "recall@3", "mrr@10")
         )
         lines.append(f"{kind:<12}{row['questions']:>4}{figures}{row['abstained']:>11}")
+    if data["precision_by_share_answered"]:
+        lines += ["", "answering only the most confident (precision: best result right):"]
+        lines.append(f"{'answered':>10}{'precision':>11}{'confidence':>12}")
+        for point in data["precision_by_share_answered"]:
+            lines.append(
+                f"{point['answered']:>10.0%}{point['precision']:>11.3f}{point['confidence']:>12.3f}"
+            )
     if data["misses"]:
         lines += ["", "misses:"]
         for miss in data["misses"]:

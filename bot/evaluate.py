@@ -38,6 +38,13 @@ class Outcome:
     question: Question
     answered: bool
     ranked: tuple[tuple[str, ...], ...]  # per rank: the result id and its grouped duplicates
+    confidence: float = 0.0
+
+    @property
+    def top_right(self) -> bool:
+        """Whether the best result is a relevant article (answered or not)."""
+        wanted = set(self.question.relevant)
+        return bool(self.ranked) and bool(wanted & set(self.ranked[0]))
 
     @property
     def rank(self) -> int | None:
@@ -65,6 +72,7 @@ class Metrics:
     abstain_f1: float = 0.0
     by_kind: dict[str, dict[str, float]] = field(default_factory=dict)
     misses: list[dict[str, Any]] = field(default_factory=list)
+    curve: list[dict[str, float]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dictionary."""
@@ -78,6 +86,7 @@ class Metrics:
             "abstain_recall": round(self.abstain_recall, 4),
             "abstain_f1": round(self.abstain_f1, 4),
             "by_kind": self.by_kind,
+            "precision_by_share_answered": self.curve,
             "misses": self.misses,
         }
 
@@ -125,6 +134,32 @@ def _retrieval(outcomes: Sequence[Outcome]) -> dict[str, float]:
     }
 
 
+SHARES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def precision_curve(outcomes: Sequence[Outcome]) -> list[dict[str, float]]:
+    """How precise the answers are when the bot answers only its most confident share.
+
+    Questions are ordered by confidence; for each share, the precision is the
+    part of those answered whose best result is relevant (an answer to a
+    question the corpus cannot answer is wrong), and the confidence it takes.
+    """
+    ordered = sorted(outcomes, key=lambda o: -o.confidence)
+    curve: list[dict[str, float]] = []
+    for share in SHARES:
+        count = max(1, round(share * len(ordered))) if ordered else 0
+        chosen = ordered[:count]
+        right = sum(1 for o in chosen if o.question.relevant and o.top_right)
+        curve.append(
+            {
+                "answered": share,
+                "precision": round(_ratio(right, len(chosen)), 4),
+                "confidence": round(chosen[-1].confidence, 4) if chosen else 0.0,
+            }
+        )
+    return curve
+
+
 def score(outcomes: Iterable[Outcome]) -> Metrics:
     """Compute every metric, the per-kind breakdown and the list of misses."""
     items = list(outcomes)
@@ -168,4 +203,5 @@ def score(outcomes: Iterable[Outcome]) -> Metrics:
         abstain_f1=_ratio(2 * precision * recall, precision + recall),
         by_kind=by_kind,
         misses=misses,
+        curve=precision_curve(items),
     )

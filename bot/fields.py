@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 
@@ -9,6 +10,10 @@ from bot.analysis import analyze, camel_terms, terms_of_word, words_of
 from bot.corpus import Article
 
 FIELDS: tuple[str, ...] = ("title", "headings", "excerpt", "body", "code", "meta", "related")
+# Adjacent word pairs of the title and headings: not scored by BM25F, looked up to
+# reward a question whose words stand together there (a phrase).
+PAIRS = "pairs"
+STORED_FIELDS: tuple[str, ...] = (*FIELDS, PAIRS)
 # Short fields: a title is as long as it needs to be, so its length says little.
 SHORT_FIELDS = frozenset({"title", "headings", "meta"})
 
@@ -25,14 +30,14 @@ class Weights:
 
     title: float = 3.0
     headings: float = 2.0
-    excerpt: float = 2.0
+    excerpt: float = 1.0
     body: float = 1.0
-    code: float = 0.5
-    meta: float = 1.0
+    code: float = 0.25
+    meta: float = 0.5
     related: float = 1.0
-    k1: float = 1.2
-    b: float = 0.75
-    b_short: float = 0.3
+    k1: float = 2.0
+    b: float = 0.65
+    b_short: float = 0.2
 
     def of(self, name: str) -> float:
         """The weight of field ``name``."""
@@ -58,12 +63,28 @@ def field_texts(article: Article) -> dict[str, str]:
 
 
 def analyse_fields(article: Article) -> tuple[dict[str, Counter[str]], set[str]]:
-    """Each field's term counts, and the article's alphabetic content words (for the speller)."""
+    """Each stored field's term counts, and the article's alphabetic content words
+    (for the speller)."""
     words: set[str] = set()
     counts: dict[str, Counter[str]] = {}
     for name, text in field_texts(article).items():
         counts[name] = Counter(analyze_with_words(text, words)) if text else Counter()
+    counts[PAIRS] = Counter(
+        pair for line in (article.title, *article.headings.splitlines()) for pair in pairs(line)
+    )
     return counts, words
+
+
+def pairs(text: str) -> list[str]:
+    """Adjacent words of ``text`` as pairs of their (first) terms, stop words left out:
+    "Let chains in if and while" gives "let chain", "chain while"."""
+    terms = [found[0] for word in words_of(text) if (found := terms_of_word(word))]
+    return phrase_pairs(terms)
+
+
+def phrase_pairs(terms: list[str]) -> list[str]:
+    """Each two neighbouring terms as one pair term ("let chain")."""
+    return [f"{a} {b}" for a, b in itertools.pairwise(terms) if a != b]
 
 
 def analyze_with_words(text: str, words: set[str]) -> list[str]:

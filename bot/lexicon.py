@@ -53,6 +53,13 @@ def count(word: str) -> int:
     return int(_load().get(word, 0))
 
 
+def share(word: str) -> float:
+    """How often a folded word occurs in English, as a share of all words (a word the
+    list lacks counts as half an occurrence)."""
+    counts = _load()
+    return max(0.5, counts.get(word, 0)) / _total
+
+
 def is_common_word(word: str) -> bool:
     """Whether a folded word is a real English word, so not to be taken for a typo."""
     return count(word) >= TYPO_MAX_COUNT

@@ -166,18 +166,42 @@ def url_from_template(template: str, meta: dict[str, Any], rel_id: str) -> str |
     """Fill a URL template such as ``https://blog.rust-lang.org/{path}``.
 
     Placeholders: ``{path}`` (front matter ``path`` or ``slug``), ``{id}`` (the
-    file's path in the corpus) and ``{stem}`` (its name without extension).
-    Returns ``None`` when there is no template or a placeholder has no value.
+    file's path in the corpus), ``{stem}`` (its name without extension) and
+    ``{stem_path}`` (also written ``{stem-path}``: the path without its
+    extension, an ``index`` page standing for its folder, as documentation
+    sites publish them). Returns ``None`` when there is no template or a
+    placeholder has no value.
     """
     if not template:
         return None
     path = first_text(meta, "path", "slug", "permalink")
     stem = rel_id.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    values = {"path": (path or "").strip("/"), "id": rel_id, "stem": stem}
+    values = {
+        "path": (path or "").strip("/"),
+        "id": rel_id,
+        "stem": stem,
+        "stem_path": stem_path(rel_id),
+    }
+    values["stem-path"] = values["stem_path"]
     if "{path}" in template and not values["path"]:
         return None
     try:
         url = template.format(**values)
     except (AttributeError, KeyError, IndexError, TypeError, ValueError):
         return None
-    return url if url.startswith(("http://", "https://")) else None
+    if not url.startswith(("http://", "https://")):
+        return None
+    scheme, _sep, rest = url.partition("://")
+    while "//" in rest:  # an index page at the top leaves an empty path segment
+        rest = rest.replace("//", "/")
+    return f"{scheme}://{rest}"
+
+
+def stem_path(rel_id: str) -> str:
+    """A file's path without its extension; ``index`` (or ``README``) pages stand for
+    their folder (``concepts/index.md`` is ``concepts``, the top ``index.md`` is "")."""
+    folder, _sep, name = rel_id.rpartition("/")
+    stem = name.rsplit(".", 1)[0]
+    if stem.lower() in ("index", "readme", "_index"):
+        return folder
+    return f"{folder}/{stem}" if folder else stem

@@ -22,8 +22,17 @@ def result_json(result: Result) -> dict[str, Any]:
         "published": article.published,
         "score": round(result.score, 2),
         "excerpt": result.excerpt.markdown(),
+        "section": _section(result),
         "also_covered_by": [_also(a) for a in result.also],
     }
+
+
+def _section(result: Result) -> dict[str, Any] | None:
+    """The heading the quote stands under and its link (with the anchor), or None."""
+    section = result.section
+    if section is None:
+        return None
+    return {"heading": section.heading, "anchor": section.anchor or None, "url": result.link}
 
 
 def _also(article: Article) -> dict[str, Any]:
@@ -43,6 +52,7 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "results": [result_json(r) for r in answer.results],
         "related": [related_json(link) for link in answer.related],
         "took_ms": round(answer.took_ms, 2),
+        "confidence": round(answer.confidence, 3),
     }
     if answer.searched_for:
         data["searched_for"] = answer.searched_for
@@ -56,14 +66,18 @@ def date_of(published: str | None) -> str | None:
     return published[:10] if published else None
 
 
-def citation_line(number: int, article: Article) -> str:
-    """``[n] Title — Source, 2021-06-26 <url>`` with the parts that exist."""
+def citation_line(
+    number: int, article: Article, title: str | None = None, url: str | None = None
+) -> str:
+    """``[n] Title — Source, 2021-06-26 <url>`` with the parts that exist (``title`` and
+    ``url`` in place of the article's, for a quote's section)."""
     details = ", ".join(part for part in (article.source, date_of(article.published)) if part)
-    line = f"[{number}] {article.title}"
+    line = f"[{number}] {title or article.title}"
     if details:
         line += f" \u2014 {details}"
-    if article.url:
-        line += f" <{article.url}>"
+    link = url or article.url
+    if link:
+        line += f" <{link}>"
     return line
 
 
@@ -83,7 +97,7 @@ def answer_text(answer: Answer) -> str:
     lines.append("")
     lines.append("Sources:")
     for number, result in enumerate(answer.results, 1):
-        lines.append(citation_line(number, result.article))
+        lines.append(citation_line(number, result.article, result.cited_title, result.link))
         if result.also:
             names = ", ".join(dict.fromkeys(a.source or a.title for a in result.also))
             lines.append(f"    also covered by {names}")

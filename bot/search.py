@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,7 +19,8 @@ import numpy as np
 from bot import lexicon
 from bot.analysis import camel_terms, surface_words, terms_of_word
 from bot.corpus import Article
-from bot.fields import FIELDS, Weights, analyze_with_words, field_texts
+from bot.dates import AskedDates, asked_dates
+from bot.fields import FIELDS, PAIRS, Weights, analyze_with_words, field_texts, phrase_pairs
 from bot.store import Parts, analyse
 from bot.termindex import FieldStats, SparseEngine, top_positions
 from bot.typo import Speller
@@ -38,6 +39,14 @@ __all__ = [
     "group_duplicates",
     "passes",
 ]
+
+
+# The leading articles that may be reordered by phrases and dates,
+RERANK_DEPTH = 5
+# and the share of the best score each adds: a question's time matching the publication
+# date, and all of its adjacent word pairs standing together in the title or a heading.
+DATE_BONUS = 0.1
+PHRASE_BONUS = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +71,10 @@ class Query:
     terms: tuple[str, ...]
     corrections: tuple[tuple[str, str], ...] = ()
     unknown: tuple[tuple[str, float], ...] = ()  # terms no article holds, with their rarity
+    pairs: tuple[str, ...] = ()  # adjacent terms, as phrases to find in titles and headings
+    dates: AskedDates = field(default_factory=AskedDates)
+    sources: tuple[tuple[str, str], ...] = ()  # each term and the word it came from
+    words: int = 0  # how many words the question has
 
     @property
     def unknown_terms(self) -> frozenset[str]:
@@ -77,6 +90,7 @@ class Hit:
     score: float
     coverage: float
     duplicates: tuple[int, ...] = ()
+    held: frozenset[str] = frozenset()  # the question terms the article holds
 
 
 class Index:
@@ -122,6 +136,16 @@ class Index:
         self.doc_freq: dict[str, int] = dict(
             zip(self.engine.terms, self.engine.doc_freqs().tolist(), strict=True)
         )
+        vocab = self.engine.vocab
+        self.global_ids = {  # each field's term ids as the engine's
+            name: np.fromiter(
+                (vocab.get(t, 0) for t in parts.fields[name].terms),
+                np.int64,
+                len(parts.fields[name].terms),
+            )
+            for name in FIELDS
+        }
+        self.collection = _collection_shares(parts, self.global_ids, len(vocab))
         self._word_counts = parts.word_counts()
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
@@ -149,27 +173,48 @@ class Index:
     def parse(self, text: str, typo_tolerance: bool = True) -> Query:
         """Analyse a question; unknown words are matched to their nearest vocabulary words."""
         terms: list[str] = []
+        sequence: list[str] = []  # one term a word, in order, for phrases
+        sources: dict[str, str] = {}  # the word each term came from
         corrections: list[tuple[str, str]] = []
         unknown: dict[str, float] = {}
+        words: list[str] = []
         for word, _start, _end in surface_words(text):
+            words.append(word)
             found = terms_of_word(word)
-            if not found or all(term in self.doc_freq for term in found):
-                terms.extend(found)
-                continue
-            suggestions: list[str] = []
-            if typo_tolerance and word.isalpha() and not lexicon.is_common_word(word):
-                suggestions = self.speller.suggest(word)
-            if suggestions:
-                corrections.append((word, suggestions[0]))
-                for suggestion in suggestions:
-                    terms.extend(terms_of_word(suggestion))
-                continue
+            if found and not all(term in self.doc_freq for term in found):
+                suggestions: list[str] = []
+                if typo_tolerance and word.isalpha() and not lexicon.is_common_word(word):
+                    suggestions = self.speller.suggest(word)
+                if suggestions:
+                    corrections.append((word, suggestions[0]))
+                    for suggestion in suggestions:
+                        for term in terms_of_word(suggestion):
+                            terms.append(term)
+                            sources.setdefault(term, suggestion)
+                    sequence.extend(terms_of_word(suggestions[0])[:1])
+                    continue
+                for term in found:
+                    if term not in self.doc_freq:
+                        unknown[term] = 1.0 if not word.isalpha() else lexicon.rarity(word)
             terms.extend(found)
+            sequence.extend(found[:1])
             for term in found:
-                if term not in self.doc_freq:
-                    unknown[term] = 1.0 if not word.isalpha() else lexicon.rarity(word)
-        terms.extend(term for term in camel_terms(text) if term in self.doc_freq)
-        return Query(text, tuple(dict.fromkeys(terms)), tuple(corrections), tuple(unknown.items()))
+                sources.setdefault(term, word)
+        for term in camel_terms(text):
+            if term in self.doc_freq:
+                terms.append(term)
+                sources.setdefault(term, term)
+        phrases = phrase_pairs(sequence)
+        return Query(
+            text,
+            tuple(dict.fromkeys(terms)),
+            tuple(corrections),
+            tuple(unknown.items()),
+            tuple(dict.fromkeys(phrases)),
+            asked_dates(words),
+            tuple(sources.items()),
+            len(words),
+        )
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """The BM25 score of every article for ``terms`` (terms no article holds add nothing)."""
@@ -195,20 +240,28 @@ class Index:
 
     def coverage(self, doc: int, query: Query) -> float:
         """Share of the question's weight that article ``doc`` contains (0 to 1)."""
-        return self.coverages([doc], query)[0]
+        return self.coverages([doc], query)[0][0]
 
-    def coverages(self, docs: Sequence[int], query: Query) -> list[float]:
-        """:meth:`coverage` of several articles, the question's weights worked out once."""
+    def coverages(self, docs: Sequence[int], query: Query) -> list[tuple[float, frozenset[str]]]:
+        """:meth:`coverage` of several articles, with the question terms each holds."""
         weights = [self.term_weight(term, query) for term in query.terms]
         total = sum(weights)
-        if total <= 0:
-            return [0.0] * len(docs)
         found = [0.0] * len(docs)
+        held: list[set[str]] = [set() for _doc in docs]
         for term, weight in zip(query.terms, weights, strict=True):
-            for n, held in enumerate(self.engine.holds_each(docs, term)):
-                if held:
+            for n, holds in enumerate(self.engine.holds_each(docs, term)):
+                if holds:
                     found[n] += weight
-        return [share / total for share in found]
+                    held[n].add(term)
+        return [
+            (share / total if total > 0 else 0.0, frozenset(terms))
+            for share, terms in zip(found, held, strict=True)
+        ]
+
+    def collection_share(self, term: str) -> float:
+        """The term's share of all the words of the corpus's prose (0 when absent)."""
+        term_id = self.engine.vocab.get(term)
+        return float(self.collection[term_id]) if term_id is not None else 0.0
 
     def title_terms(self, doc: int) -> frozenset[int]:
         """The terms of an article's title, as ids (worked out when the index was built)."""
@@ -229,25 +282,71 @@ class Index:
         filters: Filters | None = None,
         duplicate_similarity: float = 0.6,
         extra: int = 0,
+        allowed: np.ndarray | None = None,
     ) -> list[Hit]:
         """The ``k + extra`` best groups of articles for ``query``, best first.
 
-        Ties are broken by article id, so equal input gives equal output.
+        ``allowed``, a mask over the articles, leaves out the others as
+        ``filters`` do (the calibration asks questions with their answers left
+        out). Ties are broken by article id, so equal input gives equal output.
         """
         if not query.terms or not self.articles:
             return []
         scores = self.engine.scores(query.terms)
         mask = self.allowed(filters or Filters())
+        if allowed is not None:
+            mask = allowed if mask is None else mask & allowed
         if mask is not None:
             scores = np.where(mask, scores, 0.0)  # every positive score is a candidate
         ranked = top_positions(scores, None, (k + extra) * 4 + 10)
+        boosted = self._rerank(query, scores, ranked)
+        ranked.sort(key=lambda doc: (-boosted.get(doc, float(scores[doc])), doc))
         groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)
         kept = groups[: k + extra]
         shares = self.coverages([lead for lead, _rest in kept], query)
         return [
-            Hit(lead, float(scores[lead]), share, tuple(rest))
-            for (lead, rest), share in zip(kept, shares, strict=True)
+            Hit(lead, boosted.get(lead, float(scores[lead])), share, tuple(rest), terms)
+            for (lead, rest), (share, terms) in zip(kept, shares, strict=True)
         ]
+
+    def _rerank(self, query: Query, scores: np.ndarray, ranked: Sequence[int]) -> dict[int, float]:
+        """Better scores for the leading articles that hold the question's phrases in their
+        title or headings, or were published when the question says.
+
+        Each adds a share of the best score, so it reorders close contenders only.
+        """
+        head = ranked[:RERANK_DEPTH]
+        if not head or not (query.pairs or query.dates):
+            return {}
+        best = float(scores[head[0]])
+        phrases = self.fields[PAIRS]
+        boosted: dict[int, float] = {}
+        for doc in head:
+            bonus = 0.0
+            if query.dates and query.dates.matches(self.articles[doc].published):
+                bonus += DATE_BONUS
+            if query.pairs:
+                held = sum(phrases.holding(doc, query.pairs))
+                bonus += PHRASE_BONUS * held / len(query.pairs)
+            boosted[doc] = float(scores[doc]) + bonus * best
+        return boosted
+
+
+# Fields of prose, whose words say what a corpus is about (code would count `self` and `fn`).
+PROSE_FIELDS = ("title", "headings", "excerpt", "body", "related")
+
+
+def _collection_shares(parts: Parts, global_ids: Mapping[str, np.ndarray], size: int) -> np.ndarray:
+    """Each term's share of all the words of the corpus's prose, by term id."""
+    counts = np.zeros(size, np.float64)
+    for name in PROSE_FIELDS:
+        matrix = parts.fields[name]
+        if not len(matrix.tfs):
+            continue
+        ids = global_ids[name][matrix.term_ids]
+        counts += np.bincount(ids, weights=matrix.tfs, minlength=size)
+    total = counts.sum()
+    return counts / total if total > 0 else counts
 
 
 def passes(article: Article, filters: Filters) -> bool:

@@ -245,16 +245,14 @@ class Service:
         text, notes = self.prepare_question(question)
         search = self.settings.search
         options = AnswerOptions(
-            min_coverage=search.min_coverage,
+            min_confidence=search.min_confidence,
             max_excerpt_chars=self.settings.answer.max_excerpt_chars,
             max_sentences=self.settings.answer.max_sentences,
             related_count=self.settings.answer.related_count,
         )
         index = snapshot.index
         query = index.parse(text, search.typo_tolerance)
-        hits = index.search(
-            query, k, filters, search.duplicate_similarity, extra=options.related_count
-        )
+        hits = index.search(query, k, filters, search.duplicate_similarity, extra=1)
         answer = build_answer(index, query, hits, k, options, filters, notes)
         took = (time.perf_counter() - started) * 1000
         return replace(answer, took_ms=round(took, 2), index_version=snapshot.version)

@@ -46,16 +46,16 @@ class SearchSettings:
     top_k: int = 3
     weight_title: float = 3.0
     weight_headings: float = 2.0
-    weight_excerpt: float = 2.0
+    weight_excerpt: float = 1.0
     weight_body: float = 1.0
-    weight_code: float = 0.5
-    weight_meta: float = 1.0
+    weight_code: float = 0.25
+    weight_meta: float = 0.5
     weight_related: float = 1.0
-    k1: float = 1.2
-    b: float = 0.75
-    b_short: float = 0.3
+    k1: float = 2.0
+    b: float = 0.65
+    b_short: float = 0.2
     typo_tolerance: bool = True
-    min_coverage: float = 0.3
+    min_confidence: float = 0.22
     unknown_word_weight: float = 3.0
     duplicate_similarity: float = 0.6
     max_question_chars: int = 1000
@@ -136,7 +136,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "search.k1": (0.0, 10.0),
     "search.b": (0.0, 1.0),
     "search.b_short": (0.0, 1.0),
-    "search.min_coverage": (0.0, 1.0),
+    "search.min_confidence": (0.0, 1.0),
     "search.max_question_chars": (20, 6000),
     "search.unknown_word_weight": (0.0, 10.0),
     "search.duplicate_similarity": (0.0, 1.0),
@@ -154,6 +154,7 @@ _RANGES: dict[str, tuple[float, float]] = {
 # Settings that once existed: a file that still sets one works, with a warning.
 RETIRED = {
     "search.engine": "every corpus is scored with BM25F by one engine",
+    "search.min_coverage": "the abstain decision is now search.min_confidence",
 }
 _PATH_KEYS = ("corpus.dir", "db.path", "corpus.index_cache")
 

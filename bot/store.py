@@ -25,7 +25,7 @@ from itertools import repeat
 from pathlib import Path
 
 from bot.corpus import Article, LoadOptions, SkipFile, Skipped, iter_files, load_file
-from bot.fields import FIELDS, analyse_fields
+from bot.fields import STORED_FIELDS, analyse_fields
 from bot.termindex import TermMatrix, TermMatrixBuilder
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAGIC = b"corpus-bot index\n"
 FORMAT = 3
 # Bump when the analyzer or the article parser changes what they produce.
-ANALYZER_VERSION = 6
+ANALYZER_VERSION = 7
 
 FileStamp = tuple[int, int]  # size, modification time (ns)
 
@@ -46,7 +46,7 @@ class Parts:
     stamps: dict[str, FileStamp]
     articles: tuple[Article, ...]
     skipped: tuple[Skipped, ...]
-    fields: dict[str, TermMatrix]  # raw term counts of each field in FIELDS
+    fields: dict[str, TermMatrix]  # raw term counts of each field in STORED_FIELDS
     words: TermMatrix
 
     def word_counts(self) -> Counter[str]:
@@ -58,7 +58,7 @@ class Parts:
 def settings_key(options: LoadOptions) -> str:
     """What the stored analysis depends on, as a short hash (field weights do not:
     the counts are kept per field and weighed when an index is built)."""
-    text = f"{FORMAT}|{ANALYZER_VERSION}|{FIELDS!r}|{options!r}"
+    text = f"{FORMAT}|{ANALYZER_VERSION}|{STORED_FIELDS!r}|{options!r}"
     return hashlib.blake2b(text.encode(), digest_size=10).hexdigest()
 
 
@@ -204,7 +204,7 @@ def assemble(
     to_read = [rel for rel in to_read if not (unchanged(rel) and rel in old_skips)]
     fresh = read_all(root, to_read, options, workers)
     articles: list[Article] = []
-    fields = {name: TermMatrixBuilder() for name in FIELDS}
+    fields = {name: TermMatrixBuilder() for name in STORED_FIELDS}
     words = TermMatrixBuilder()
     kept_stamps: dict[str, FileStamp] = {}
     for rel in ordered:
@@ -241,7 +241,7 @@ def assemble(
 def analyse(articles: Sequence[Article], key: str = "") -> Parts:
     """Parts for articles already loaded (tests, benchmarks): analysed in this process."""
     ordered = sorted(articles, key=lambda a: a.id)
-    fields = {name: TermMatrixBuilder() for name in FIELDS}
+    fields = {name: TermMatrixBuilder() for name in STORED_FIELDS}
     words = TermMatrixBuilder()
     for article in ordered:
         counts, content_words = analyse_fields(article)

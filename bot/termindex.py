@@ -74,11 +74,18 @@ class TermMatrix:
 
     def holds(self, doc: int, term: str) -> bool:
         """Whether document ``doc`` contains ``term``."""
-        term_id = self.vocab.get(term)
-        if term_id is None:
-            return False
-        start, end = int(self.indptr[doc]), int(self.indptr[doc + 1])
-        return bool(np.any(self.term_ids[start:end] == term_id))
+        return self.holding(doc, (term,))[0]
+
+    def row(self, doc: int) -> list[int]:
+        """The term ids of document ``doc`` (memoryviews: no numpy call per look-up)."""
+        pointers = self.indptr.data
+        return self.term_ids.data[pointers[doc] : pointers[doc + 1]].tolist()
+
+    def holding(self, doc: int, terms: Iterable[str]) -> list[bool]:
+        """Whether document ``doc`` contains each of ``terms``."""
+        held = set(self.row(doc))
+        vocab = self.vocab
+        return [vocab.get(term, -1) in held for term in terms]
 
 
 def _native(array: np.ndarray) -> np.ndarray:
@@ -206,6 +213,7 @@ class SparseEngine:
         self.vocab, self.post_ptr, self.post_docs, weights = _postings(fields, documents)
         self.terms = tuple(self.vocab)
         counts = np.diff(self.post_ptr)
+        self.df = counts
         self.idf = bm25_idf(counts, documents).astype(np.float32)
         weights *= np.float32(k1 + 1)
         weights /= weights / np.float32(k1 + 1) + np.float32(k1)
@@ -224,7 +232,7 @@ class SparseEngine:
 
     def doc_freqs(self) -> np.ndarray:
         """How many documents hold each term (in ``terms`` order)."""
-        return np.diff(self.post_ptr)
+        return self.df
 
     def _ids(self, terms: Sequence[str]) -> list[int]:
         return [self.vocab[t] for t in dict.fromkeys(terms) if t in self.vocab]
@@ -270,6 +278,10 @@ class SparseEngine:
         term_id = self.vocab.get(term)
         if term_id is None:
             return np.zeros(0, np.int32), np.zeros(0, np.float32)
+        return self.postings_of(term_id)
+
+    def postings_of(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`postings` of a term by its id."""
         start, end = self.post_ptr[term_id], self.post_ptr[term_id + 1]
         return self.post_docs[start:end], self.post_weights[start:end]
 

@@ -144,4 +144,6 @@ def test_rust_blog_with_url_template(db: str) -> None:
     data = json.loads(result.stdout)
     assert data["results"][0]["id"] == "Rust-1.88.0.md"
     assert data["results"][0]["url"] == "https://blog.rust-lang.org/2025/06/26/Rust-1.88.0/"
-    assert "**let**" in data["results"][0]["excerpt"].lower()
+    excerpt = data["results"][0]["excerpt"]
+    assert "**chaining**" in excerpt and "`let`" in excerpt  # code quoted verbatim, never bold
+    assert "**`" not in excerpt and "`**" not in excerpt

@@ -48,7 +48,7 @@ def huge_answer(title: str, body: str, source: str, url: str):  # type: ignore[n
     index = Index(articles)
     query = index.parse(f"{title} {body[:200]}")
     hits = index.search(query, 10, extra=5)
-    return build_answer(index, query, hits, 10, AnswerOptions(min_coverage=0.0, related_count=10))
+    return build_answer(index, query, hits, 10, AnswerOptions(min_confidence=0.0, related_count=10))
 
 
 def test_cut_stops_at_a_word_with_an_ellipsis() -> None:

@@ -84,7 +84,7 @@ def test_a_sentence_is_found_by_a_word_spelled_unlike_its_stem() -> None:
     article = body_article(
         "Nothing here is relevant at all today.\n\nWe were coding the parser all week long."
     )
-    excerpt = best_passage(article, analyze("code"), lambda term: 1.0)
+    excerpt = best_passage(article, dict.fromkeys(analyze("code"), 1.0))
     assert excerpt.markdown() == "We were **coding** the parser all week long."
 
 

@@ -184,7 +184,7 @@ def test_a_question_over_6000_characters_is_answered_on_a_cut_question(tmp_path:
 def test_stdin_with_nul_invalid_utf8_controls_and_a_huge_line(tmp_path: Path) -> None:
     lines = [
         b"what is dojo",
-        b"\xff\xfe\xfd D1 chip \x00 nul",
+        b"\xff\xfe\xfd D1 chip \x00",
         b"\x1b[2J\x1b[31mtesla gpus\x1b[0m",
         "\u202eodjo \u200b".encode(),
         b"@everyone <@&1> '; DROP TABLE queries; --",
@@ -233,7 +233,7 @@ async def test_hostile_questions_through_the_service_render_safely(
 
 
 async def test_links_other_than_http_are_never_offered(seeds_service: Service) -> None:
-    answer = await seeds_service.ask("tesla dojo supercomputer")
+    answer = await seeds_service.ask("dojo D1 chip")
     assert answer.answered and answer.related
     for bad in BAD_URLS:
         hostile = replace(

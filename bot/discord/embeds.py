@@ -102,10 +102,13 @@ def link(title: str, url: str | None, limit: int = 200) -> str:
     return f"[{label}]({target})" if target else label
 
 
-def citation(number: int, article: Article) -> str:
-    """``**[n]** [Title](url) — Source, date``."""
+def citation(
+    number: int, article: Article, title: str | None = None, url: str | None = None
+) -> str:
+    """``**[n]** [Title](url) — Source, date`` (``title`` and ``url`` in place of the
+    article's, for a quote's section)."""
     details = ", ".join(escape(p) for p in (article.source, date_of(article.published)) if p)
-    line = f"**[{number}]** {link(article.title, article.url)}"
+    line = f"**[{number}]** {link(title or article.title, url or article.url)}"
     return f"{line} \u2014 {details}" if details else line
 
 
@@ -117,7 +120,9 @@ def _also_line(result: Result) -> str:
 def _citations(results: Sequence[Result], first_number: int) -> list[str]:
     lines: list[str] = []
     for offset, result in enumerate(results):
-        lines.append(citation(first_number + offset, result.article))
+        lines.append(
+            citation(first_number + offset, result.article, result.cited_title, result.link)
+        )
         if result.also:
             lines.append(_also_line(result))
     return lines
@@ -159,7 +164,7 @@ def answer_embed(answer: Answer, page: int = 0, first_number: int = 1) -> discor
     top = answer.results[0]
     embed = discord.Embed(
         title=cut(plain(top.article.title), TITLE_MAX) or "(untitled)",
-        url=safe_url(top.article.url),
+        url=safe_url(top.link),
         colour=COLOUR_ANSWER,
     )
     excerpt = top.excerpt.markdown(escape) if page == 0 else ""

@@ -39,7 +39,7 @@ class PageState:
 def _link_buttons(answer: Answer, first_number: int) -> list[discord.ui.Button[discord.ui.View]]:
     buttons: list[discord.ui.Button[discord.ui.View]] = []
     for offset, result in enumerate(answer.results):
-        url = safe_url(result.article.url)
+        url = safe_url(result.link)
         if url is None or len(buttons) >= LINK_BUTTONS_MAX:
             continue
         label = f"[{first_number + offset}] {result.article.source or result.article.title}"

@@ -1,0 +1,292 @@
+"""Learn the abstain model from labelled questions, and choose its default threshold.
+
+    python -m bench.calibrate            # leave-one-corpus-out figures, nothing written
+    python -m bench.calibrate --write    # also write bot/data/abstain.json
+    python -m bench.calibrate --corpus typer=/path/to/docs:/path/q.jsonl   # validate on more
+
+Labelled data, from the tuning halves and the older question sets only (the
+test halves are never seen here):
+
+* every question asked of its own corpus: answerable (1) or not (0);
+* every answerable question asked again with its relevant articles left out
+  of the index: the corpus then truly lacks the answer (0, the hardest kind);
+* questions of the other corpora (0), a sample of each.
+
+Leave-one-corpus-out: for each corpus, a model trained on the others is
+measured on that corpus's own questions (abstain precision, recall and F1,
+and recall@1 when answering). The default threshold is the one with the best
+mean of F1 and recall@1 over those held-out corpora; the shipped model is
+then trained on every corpus. Extra corpora given with ``--corpus`` are only
+held out, never trained on, so the shipped model depends on the shared
+corpora alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bot.abstain import AbstainModel
+from bot.answer import AnswerOptions, build_answer
+from bot.corpus import LoadOptions
+from bot.evaluate import Question, read_questions
+from bot.search import Index
+from bot.service import weights_of
+from bot.settings import load_settings
+from bot.signals import SIGNALS
+from bot.store import assemble, settings_key
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "corpora"
+EVAL = ROOT / "tests" / "eval"
+MODEL_PATH = ROOT / "bot" / "data" / "abstain.json"
+CROSS_SAMPLE = 40  # questions taken from each other corpus as negatives
+# How much each kind of row counts in training. Questions asked with their answers left
+# out look more answerable than real unanswerable questions do, and a full weight made
+# the held-out corpora's own questions harder to tell apart (measured: AUC 0.83-0.92
+# against 0.84-0.94 at these weights).
+KIND_WEIGHTS = {"own": 1.0, "masked": 0.25, "cross": 1.0}
+THRESHOLDS = [round(t, 2) for t in np.arange(0.04, 0.90, 0.02)]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """A corpus and its labelled questions."""
+
+    name: str
+    root: Path
+    url_template: str
+    files: tuple[Path, ...]
+    train: bool = True
+
+
+def shared_corpora() -> list[Corpus]:
+    """The corpora the shipped model learns from (those present)."""
+    found = [
+        Corpus("seeds", ROOT / "seeds", "", (EVAL / "seeds-questions.jsonl",)),
+        Corpus(
+            "powerapps-news",
+            SHARED / "powerapps-news",
+            "",
+            (EVAL / "powerapps-news-tune.jsonl", EVAL / "powerapps-news-questions.jsonl"),
+        ),
+        Corpus(
+            "rust-blog",
+            SHARED / "rust-blog",
+            "https://blog.rust-lang.org/{path}/",
+            (EVAL / "rust-blog-tune.jsonl", EVAL / "rust-blog-questions.jsonl"),
+        ),
+        Corpus(
+            "pydantic-docs",
+            SHARED / "pydantic-docs",
+            "https://docs.pydantic.dev/latest/{stem_path}/",
+            (EVAL / "pydantic-docs-tune.jsonl",),
+        ),
+    ]
+    return [c for c in found if c.root.is_dir()]
+
+
+@dataclass
+class Row:
+    """One labelled question: its signals and what the search found."""
+
+    corpus: str
+    kind: str  # "own", "masked" or "cross"
+    label: int
+    signals: list[float]
+    top_right: bool = False  # the best hit is a relevant article
+
+
+@dataclass
+class Data:
+    """Every row, by corpus."""
+
+    rows: list[Row] = field(default_factory=list)
+
+    def select(self, corpora: Iterable[str], kinds: Iterable[str]) -> list[Row]:
+        """The rows of some corpora and kinds."""
+        names, wanted = set(corpora), set(kinds)
+        return [r for r in self.rows if r.corpus in names and r.kind in wanted]
+
+
+def build_index(corpus: Corpus) -> Index:
+    """The index the bot would build for ``corpus`` with the default settings."""
+    settings = load_settings(env={}, overrides={"corpus.dir": str(corpus.root)})
+    options = LoadOptions(url_template=corpus.url_template)
+    parts = assemble(corpus.root, options, settings_key(options), None, workers=1)
+    return Index.from_parts(parts, weights_of(settings), settings.search.unknown_word_weight)
+
+
+def ask(index: Index, text: str, allowed: np.ndarray | None = None) -> tuple[list[float], str]:
+    """The signals of ``text`` and the best hit's id, as the service computes them."""
+    options = AnswerOptions(min_confidence=0.0)
+    query = index.parse(text)
+    hits = index.search(query, 3, None, 0.6, extra=1, allowed=allowed)
+    answer = build_answer(index, query, hits, 3, options)
+    top = [r.article.id for r in answer.results[:1]] + [
+        a.id for r in answer.results[:1] for a in r.also
+    ]
+    return [answer.signals[name] for name in SIGNALS], " ".join(top)
+
+
+def questions_of(corpus: Corpus) -> list[Question]:
+    """Every question of a corpus's files (those present), without repeats."""
+    seen: dict[str, Question] = {}
+    for path in corpus.files:
+        if path.is_file():
+            for question in read_questions(path):
+                seen.setdefault(question.q, question)
+    return list(seen.values())
+
+
+def collect(corpora: Sequence[Corpus], seed: int = 7) -> Data:
+    """Rows for every corpus: own questions, masked answerable ones, others' questions."""
+    data = Data()
+    indexes = {c.name: build_index(c) for c in corpora}
+    own = {c.name: questions_of(c) for c in corpora}
+    rng = random.Random(seed)
+    for corpus in corpora:
+        index = indexes[corpus.name]
+        for question in own[corpus.name]:
+            signals, top = ask(index, question.q)
+            right = any(rel in top.split() for rel in question.relevant)
+            data.rows.append(Row(corpus.name, "own", int(bool(question.relevant)), signals, right))
+            positions = [index.position(rel) for rel in question.relevant]
+            if question.relevant and all(p is not None for p in positions):
+                allowed = np.ones(len(index), bool)
+                allowed[[p for p in positions if p is not None]] = False
+                signals, _top = ask(index, question.q, allowed)
+                data.rows.append(Row(corpus.name, "masked", 0, signals))
+        for other in corpora:
+            if other.name == corpus.name:
+                continue
+            sample = rng.sample(own[other.name], min(CROSS_SAMPLE, len(own[other.name])))
+            for question in sample:
+                signals, _top = ask(index, question.q)
+                data.rows.append(Row(f"{corpus.name}<{other.name}", "cross", 0, signals))
+    return data
+
+
+def fit(rows: Sequence[Row], threshold: float = 0.5) -> AbstainModel:
+    """A standardised, class-balanced logistic regression over ``rows``."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([r.signals for r in rows], dtype=np.float64)
+    y = np.array([r.label for r in rows])
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale <= 1e-9] = 1.0
+    weights = np.array([KIND_WEIGHTS[r.kind] for r in rows])
+    model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
+    model.fit((x - mean) / scale, y, sample_weight=weights)
+    return AbstainModel(
+        signals=SIGNALS,
+        mean=tuple(round(float(v), 6) for v in mean),
+        scale=tuple(round(float(v), 6) for v in scale),
+        coef=tuple(round(float(v), 6) for v in model.coef_[0]),
+        intercept=round(float(model.intercept_[0]), 6),
+        threshold=threshold,
+    )
+
+
+def figures(model: AbstainModel, rows: Sequence[Row], threshold: float) -> dict[str, float]:
+    """Abstain precision, recall, F1 and recall@1 (answered and right) on real questions."""
+    answered = [
+        model.confidence(dict(zip(SIGNALS, r.signals, strict=True))) >= threshold for r in rows
+    ]
+    unanswerable = [r.label == 0 for r in rows]
+    abstained_right = sum(1 for a, u in zip(answered, unanswerable, strict=True) if not a and u)
+    abstained = sum(1 for a in answered if not a)
+    precision = abstained_right / abstained if abstained else 0.0
+    recall = abstained_right / sum(unanswerable) if any(unanswerable) else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    answerable = [r for r in rows if r.label == 1]
+    hits = sum(1 for a, r in zip(answered, rows, strict=True) if a and r.label == 1 and r.top_right)
+    return {
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "recall@1": hits / len(answerable) if answerable else 0.0,
+        "ranked@1": sum(r.top_right for r in answerable) / len(answerable) if answerable else 0.0,
+    }
+
+
+def leave_one_out(
+    data: Data, trained: Sequence[str], held: Sequence[str]
+) -> dict[str, dict[float, dict[str, float]]]:
+    """For each held-out corpus: figures at every threshold of a model trained without it."""
+    results: dict[str, dict[float, dict[str, float]]] = {}
+    for name in held:
+        others = [c for c in trained if c != name]
+        rows = [
+            r
+            for r in data.rows
+            if r.corpus.split("<")[0] in others and name not in r.corpus.split("<")
+        ]
+        model = fit(rows)
+        own = data.select([name], ["own"])
+        results[name] = {t: figures(model, own, t) for t in THRESHOLDS}
+    return results
+
+
+def choose_threshold(
+    loco: dict[str, dict[float, dict[str, float]]], corpora: Sequence[str]
+) -> float:
+    """The threshold with the best mean of F1 and recall@1 over ``corpora``."""
+
+    def worth(t: float) -> float:
+        return float(np.mean([(loco[c][t]["f1"] + loco[c][t]["recall@1"]) / 2 for c in corpora]))
+
+    return max(THRESHOLDS, key=worth)
+
+
+def parse_extra(spec: str) -> Corpus:
+    """``name=DIR:QUESTIONS[:URL_TEMPLATE]`` as a held-out-only corpus."""
+    name, rest = spec.split("=", 1)
+    root, files, *template = rest.split(":", 2)
+    return Corpus(name, Path(root), template[0] if template else "", (Path(files),), train=False)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--write", action="store_true", help=f"write {MODEL_PATH}")
+    parser.add_argument("--corpus", action="append", default=[], help="NAME=DIR:QUESTIONS")
+    args = parser.parse_args(argv)
+    corpora = shared_corpora() + [parse_extra(s) for s in args.corpus]
+    data = collect(corpora)
+    trained = [c.name for c in corpora if c.train]
+    held = [c.name for c in corpora if c.name != "seeds"]
+    loco = leave_one_out(data, trained, held)
+    shared_held = [c for c in held if c in trained]
+    threshold = choose_threshold(loco, shared_held)
+    print(f"threshold chosen on {', '.join(shared_held)}: {threshold}")
+    print(f"{'held out':16} {'P':>6} {'R':>6} {'F1':>6} {'R@1':>6} {'ranked':>7}")
+    summary = {}
+    for name in held:
+        row = loco[name][threshold]
+        summary[name] = {k: round(v, 3) for k, v in row.items()}
+        print(
+            f"{name:16} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f} "
+            f"{row['recall@1']:6.3f} {row['ranked@1']:7.3f}"
+        )
+    final = fit([r for r in data.rows if r.corpus.split("<")[0] in trained], threshold)
+    print("coefficients:", dict(zip(SIGNALS, final.coef, strict=True)))
+    if args.write:
+        notes = {
+            "trained_on": trained,
+            "rows": len(data.rows),
+            "leave_one_corpus_out": {k: v for k, v in summary.items()},
+        }
+        MODEL_PATH.write_text(json.dumps(final.as_json(**notes), indent=1) + "\n")
+        print(f"wrote {MODEL_PATH}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
