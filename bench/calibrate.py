@@ -34,7 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.abstain import AbstainModel
-from bot.answer import AnswerOptions, build_answer
+from bot.abstain import offtopic_bar, offtopic_questions
+from bot.answer import AnswerOptions, confidence_of
 from bot.corpus import LoadOptions
 from bot.evaluate import Question, read_questions
 from bot.search import Index
@@ -109,6 +110,7 @@ class Data:
     """Every row, by corpus."""
 
     rows: list[Row] = field(default_factory=list)
+    offtopic: dict[str, list[list[float]]] = field(default_factory=dict)  # signals, by corpus
 
     def select(self, corpora: Iterable[str], kinds: Iterable[str]) -> list[Row]:
         """The rows of some corpora and kinds."""
@@ -125,15 +127,10 @@ def build_index(corpus: Corpus) -> Index:
 
 
 def ask(index: Index, text: str, allowed: np.ndarray | None = None) -> tuple[list[float], str]:
-    """The signals of ``text`` and the best hit's id, as the service computes them."""
-    options = AnswerOptions(min_confidence=0.0)
-    query = index.parse(text)
-    hits = index.search(query, 3, None, 0.6, extra=1, allowed=allowed)
-    answer = build_answer(index, query, hits, 3, options)
-    top = [r.article.id for r in answer.results[:1]] + [
-        a.id for r in answer.results[:1] for a in r.also
-    ]
-    return [answer.signals[name] for name in SIGNALS], " ".join(top)
+    """The signals of ``text`` and the best hit's ids, as the service computes them."""
+    _confidence, signals, hits = confidence_of(index, text, AnswerOptions(0.0), allowed)
+    top = [index.articles[d].id for d in (hits[0].doc, *hits[0].duplicates)] if hits else []
+    return [signals[name] for name in SIGNALS], " ".join(top)
 
 
 def questions_of(corpus: Corpus) -> list[Question]:
@@ -154,6 +151,7 @@ def collect(corpora: Sequence[Corpus], seed: int = 7) -> Data:
     rng = random.Random(seed)
     for corpus in corpora:
         index = indexes[corpus.name]
+        data.offtopic[corpus.name] = [ask(index, q)[0] for q in offtopic_questions()]
         for question in own[corpus.name]:
             signals, top = ask(index, question.q)
             right = any(rel in top.split() for rel in question.relevant)
@@ -195,6 +193,12 @@ def fit(rows: Sequence[Row], threshold: float = 0.5) -> AbstainModel:
     )
 
 
+def bar(model: AbstainModel, data: Data, corpus: str, threshold: float) -> float:
+    """The confidence an answer needs in ``corpus``, as the service works it out."""
+    reached = [model.confidence(dict(zip(SIGNALS, s, strict=True))) for s in data.offtopic[corpus]]
+    return max(threshold, offtopic_bar(reached))
+
+
 def figures(model: AbstainModel, rows: Sequence[Row], threshold: float) -> dict[str, float]:
     """Abstain precision, recall, F1 and recall@1 (answered and right) on real questions."""
     answered = [
@@ -231,7 +235,7 @@ def leave_one_out(
         ]
         model = fit(rows)
         own = data.select([name], ["own"])
-        results[name] = {t: figures(model, own, t) for t in THRESHOLDS}
+        results[name] = {t: figures(model, own, bar(model, data, name, t)) for t in THRESHOLDS}
     return results
 
 
@@ -266,6 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     shared_held = [c for c in held if c in trained]
     threshold = choose_threshold(loco, shared_held)
     print(f"threshold chosen on {', '.join(shared_held)}: {threshold}")
+    final = fit([r for r in data.rows if r.corpus.split("<")[0] in trained], threshold)
     print(f"{'held out':16} {'P':>6} {'R':>6} {'F1':>6} {'R@1':>6} {'ranked':>7}")
     summary = {}
     for name in held:
@@ -275,8 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{name:16} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f} "
             f"{row['recall@1']:6.3f} {row['ranked@1']:7.3f}"
         )
-    final = fit([r for r in data.rows if r.corpus.split("<")[0] in trained], threshold)
     print("coefficients:", dict(zip(SIGNALS, final.coef, strict=True)))
+    for name in [c.name for c in corpora]:
+        print(f"bar with the final model in {name}: {bar(final, data, name, threshold):.2f}")
     if args.write:
         notes = {
             "trained_on": trained,

@@ -20,7 +20,14 @@ from typing import Any
 from bot.signals import SIGNALS
 
 MODEL_FILE = "abstain.json"
+OFFTOPIC_FILE = "offtopic.txt"
 FORMAT = 1
+# A corpus of long articles holds most ordinary words somewhere, so even an off-topic
+# question can look answerable there. The bar to answer is raised, for each corpus, to
+# the confidence this share of the built-in off-topic questions stays under,
+OFFTOPIC_QUANTILE = 0.9
+# but never above this (in a corpus about cooking, say, some of them are on topic).
+OFFTOPIC_CAP = 0.6
 
 
 class ModelError(ValueError):
@@ -107,6 +114,22 @@ def read_model(path: Path, known: Sequence[str]) -> AbstainModel:
     if not isinstance(data, dict):
         raise ModelError(f"abstain model {path} is not a JSON object")
     return parse_model(data, known)
+
+
+@cache
+def offtopic_questions() -> tuple[str, ...]:
+    """The built-in off-topic questions (cooking, sport, travel, health …), one a line."""
+    text = resources.files("bot").joinpath("data", OFFTOPIC_FILE).read_text(encoding="utf-8")
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def offtopic_bar(confidences: Sequence[float]) -> float:
+    """The confidence off-topic questions stay under in a corpus (capped; 0 with none)."""
+    if not confidences:
+        return 0.0
+    ordered = sorted(confidences)
+    at = min(len(ordered) - 1, int(OFFTOPIC_QUANTILE * len(ordered)))
+    return min(OFFTOPIC_CAP, ordered[at])
 
 
 @cache

@@ -12,7 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from bot.abstain import AbstainModel, shipped_model
+import numpy as np
+
+from bot.abstain import AbstainModel, offtopic_bar, offtopic_questions, shipped_model
 from bot.analysis import surface_words, terms_of_word
 from bot.corpus import Article
 from bot.excerpt import Excerpt, best_passage
@@ -186,6 +188,29 @@ def build_answer(
         confidence=round(confidence, 4),
         signals=signals,
     )
+
+
+def confidence_of(
+    index: Index, text: str, options: AnswerOptions, allowed: np.ndarray | None = None
+) -> tuple[float, dict[str, float], list[Hit]]:
+    """How confident the bot is that the corpus answers ``text``: the confidence, its
+    signals and the hits (``allowed`` leaves articles out, as for calibration)."""
+    query = index.parse(text)
+    hits = index.search(query, 3, None, extra=1, allowed=allowed)
+    if not hits:
+        return 0.0, measure(index, query, hits, 0.0), hits
+    weights = question_weights(index, query)
+    passage = best_passage(index.articles[hits[0].doc], weights, options.max_sentences,
+                           options.max_excerpt_chars)  # fmt: skip
+    signals = measure(index, query, hits, passage.weight, weights)
+    return options.model.confidence(signals), signals, hits
+
+
+def bar_for(index: Index, options: AnswerOptions) -> float:
+    """The confidence to answer in this corpus: the setting, or what off-topic questions
+    reach here when that is higher (see :data:`bot.abstain.OFFTOPIC_QUANTILE`)."""
+    reached = [confidence_of(index, q, options)[0] for q in offtopic_questions()]
+    return max(options.min_confidence, offtopic_bar(reached))
 
 
 def _searched_words(query: Query) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from bot import lexicon, store
-from bot.answer import Answer, AnswerOptions, build_answer
+from bot.answer import Answer, AnswerOptions, bar_for, build_answer
 from bot.corpus import LoadOptions, Skipped
 from bot.search import Facets, Filters, Index, Weights, facets
 from bot.settings import Settings
@@ -60,6 +60,7 @@ class Snapshot:
     parts: store.Parts
     facets: Facets
     build_ms: float
+    bar: float = 0.0  # the confidence an answer needs in this corpus
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,7 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
     stamps = "".join(f"{k}:{v};" for k, v in sorted(parts.stamps.items()))
     version = hashlib.blake2b(f"{key}|{stamps}".encode(), digest_size=6).hexdigest()
     lexicon.warm_up()
+    bar = bar_for(index, answer_options(settings))
     return Snapshot(
         index=index,
         version=version,
@@ -134,6 +136,17 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
         parts=parts,
         facets=facets(index),
         build_ms=(time.perf_counter() - started) * 1000,
+        bar=bar,
+    )
+
+
+def answer_options(settings: Settings, bar: float | None = None) -> AnswerOptions:
+    """How answers are made, from settings (``bar``: the confidence needed, when known)."""
+    return AnswerOptions(
+        min_confidence=settings.search.min_confidence if bar is None else bar,
+        max_excerpt_chars=settings.answer.max_excerpt_chars,
+        max_sentences=settings.answer.max_sentences,
+        related_count=settings.answer.related_count,
     )
 
 
@@ -198,10 +211,11 @@ class Service:
         self._snapshot = new
         added, changed, removed = _diff(old, new)
         log.info(
-            "index %s built: %d documents, %d skipped",
+            "index %s built: %d documents, %d skipped; answers need confidence %.2f",
             new.version,
             len(new.index),
             len(new.skipped),
+            new.bar,
         )
         return ReindexReport(
             documents=len(new.index),
@@ -244,12 +258,7 @@ class Service:
         started = time.perf_counter()
         text, notes = self.prepare_question(question)
         search = self.settings.search
-        options = AnswerOptions(
-            min_confidence=search.min_confidence,
-            max_excerpt_chars=self.settings.answer.max_excerpt_chars,
-            max_sentences=self.settings.answer.max_sentences,
-            related_count=self.settings.answer.related_count,
-        )
+        options = answer_options(self.settings, snapshot.bar)
         index = snapshot.index
         query = index.parse(text, search.typo_tolerance)
         hits = index.search(query, k, filters, search.duplicate_similarity, extra=1)

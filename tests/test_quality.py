@@ -24,14 +24,14 @@ DOC_URLS = "https://docs.pydantic.dev/latest/{stem_path}/"
 FLOORS = [
     (SEEDS, "", SHARED / "eval" / "seed-questions.jsonl", 1.0, 1.0, 1.0),
     (SEEDS, "", EVAL_DIR / "seeds-questions.jsonl", 0.91, 0.94, 0.66),
-    (POWERAPPS, "", EVAL_DIR / "powerapps-news-tune.jsonl", 0.82, 0.86, 0.73),
+    (POWERAPPS, "", EVAL_DIR / "powerapps-news-tune.jsonl", 0.76, 0.80, 0.68),
     (POWERAPPS, "", EVAL_DIR / "powerapps-news-test.jsonl", 0.79, 0.88, 0.73),
     (POWERAPPS, "", EVAL_DIR / "powerapps-news-questions.jsonl", 0.72, 0.77, 0.70),
-    (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-tune.jsonl", 0.77, 0.90, 0.50),
-    (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-test.jsonl", 0.83, 0.90, 0.48),
-    (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-questions.jsonl", 0.90, 0.96, 0.73),
+    (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-tune.jsonl", 0.76, 0.88, 0.68),
+    (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-test.jsonl", 0.80, 0.85, 0.65),
+    (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-questions.jsonl", 0.88, 0.95, 0.76),
     (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-tune.jsonl", 0.79, 0.86, 0.82),
-    (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-test.jsonl", 0.73, 0.82, 0.79),
+    (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-test.jsonl", 0.75, 0.83, 0.80),
 ]
 
 
