@@ -33,8 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.abstain import AbstainModel
-from bot.abstain import offtopic_bar, offtopic_questions
+from bot.abstain import AbstainModel, offtopic_bar, offtopic_questions
 from bot.answer import AnswerOptions, confidence_of
 from bot.corpus import LoadOptions
 from bot.evaluate import Question, read_questions
