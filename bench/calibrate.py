@@ -246,7 +246,7 @@ def choose_threshold(
     def worth(t: float) -> float:
         return float(np.mean([(loco[c][t]["f1"] + loco[c][t]["recall@1"]) / 2 for c in corpora]))
 
-    return max(THRESHOLDS, key=worth)
+    return max(loco[corpora[0]], key=worth)
 
 
 def parse_extra(spec: str) -> Corpus:

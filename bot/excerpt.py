@@ -328,7 +328,7 @@ def trim(text: str, terms: frozenset[str], max_chars: int) -> str:
     if len(text) <= max_chars:
         return text
     codes = code_spans(text)
-    spans = [s for s in term_spans(text, terms) if _outside_code(s[0], codes, True) == s[0]]
+    spans = term_spans(text, terms)
     first = spans[0][0] if spans else 0
     start = 0
     if first > max_chars // 3:

@@ -23,6 +23,7 @@ from functools import cache
 from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
 from bot.mkdocs import attr_anchor, plain_commonmark, slugify
@@ -52,19 +53,33 @@ class Parsed:
     opening_heading: str | None = None  # a heading the page opens with (its title)
 
 
-class _AnyReference(dict[str, Any]):
-    """Link definitions that resolve every label.
+_LABEL_MAX = 200  # CommonMark's link labels are at most 999 characters; API names far less
 
-    Documentation sites link API names with reference links whose definitions
-    the site generator adds (``[`Field`][pydantic.fields.Field]``); CommonMark
-    would leave those as raw brackets. Here every reference is a link, so its
-    text is kept and the brackets go.
+
+def _full_reference_labels(text: str) -> set[str]:
+    """The labels of every full or collapsed reference link, ``[text][label]`` or
+    ``[label][]``, defined or not.
+
+    Documentation sites link API names this way and their generator adds the
+    definitions (``[`Field`][pydantic.fields.Field]``); CommonMark would leave
+    them as raw brackets. Defining these labels keeps the link text and drops
+    the brackets, while a lone ``[word]`` stays text, so a link whose text
+    holds brackets is still a link. One left-to-right scan, bounded work at
+    each ``][``.
     """
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """A definition for any label: the real one, or an empty link."""
-        found = super().get(key)
-        return found if found is not None else {"href": "", "title": ""}
+    labels: set[str] = set()
+    at = text.find("][")
+    while at >= 0:
+        end = text.find("]", at + 2, at + 2 + _LABEL_MAX)
+        if end == at + 2:  # collapsed: the label is the text before
+            start = text.rfind("[", max(0, at - _LABEL_MAX), at)
+            label = text[start + 1 : at] if start >= 0 else ""
+        else:
+            label = text[at + 2 : end] if end >= 0 else ""
+        if label and "\n\n" not in label:
+            labels.add(normalizeReference(label))
+        at = text.find("][", at + 2)
+    return labels
 
 
 @cache
@@ -73,8 +88,10 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
-def _env() -> dict[str, Any]:
-    return {"references": _AnyReference()}
+def _env(text: str) -> dict[str, Any]:
+    """Link definitions for the reference links ``text`` uses (see above)."""
+    empty = {"href": "", "title": ""}
+    return {"references": dict.fromkeys(_full_reference_labels(text), empty)}
 
 
 def squash(text: str) -> str:
@@ -132,7 +149,7 @@ def clean_inline(text: str) -> str:
     """
     if not text:
         return ""
-    tokens = _parser().parseInline(text, _env())
+    tokens = _parser().parseInline(text, _env(text) if "][" in text else {})
     plain = inline_text(tokens[0].children if tokens else None, code_marks=False)
     if "&" in plain:
         plain = squash(html.unescape(plain))
@@ -237,7 +254,7 @@ def parse_markdown(content: str) -> Parsed:
     """Parse a markdown page into prose, code and sections (see the module docstring)."""
     source = plain_commonmark(content.replace("\r\n", "\n").replace("\r", "\n"))
     builder = _Builder()
-    _walk(_parser().parse(source, _env()), builder)
+    _walk(_parser().parse(source, _env(source)), builder)
     return builder.result()
 
 

@@ -138,12 +138,37 @@ def _is_directive(stripped: str) -> bool:
     return False
 
 
-def _is_container_marker(stripped: str) -> bool:
-    """``!!! note``, ``??? api "Title"``, ``???+ example``, ``=== "Tab"``; not a setext line."""
+def _marker_rest(stripped: str) -> str | None:
+    """What follows an admonition or tab marker (``!!! note "Title"``, ``???+ api``,
+    ``=== "Tab"``, ``!!!note``), or None when the line is no such marker (a setext
+    underline is not)."""
     if not stripped.startswith(_ADMONITION_MARKERS):
-        return False
+        return None
     rest = stripped[3:].lstrip("+")
-    return rest[:1] in (" ", "\t") and bool(rest.strip())
+    if not rest.strip() or rest[0] in "=!?":
+        return None
+    return rest.strip()
+
+
+def _is_container_marker(stripped: str) -> bool:
+    """A marker line whose content follows, indented: the type and maybe a quoted title."""
+    rest = _marker_rest(stripped)
+    if rest is None:
+        return False
+    kind, _space, title = rest.partition(" ")
+    if stripped.startswith("==="):
+        return rest.startswith('"')
+    title = title.strip()
+    return kind.replace("-", "").isalnum() and (not title or title.startswith('"'))
+
+
+def _inline_admonition(stripped: str) -> str | None:
+    """The text of a one-line admonition written as a paragraph (``!!!note Some text.``)."""
+    rest = _marker_rest(stripped)
+    if rest is None or stripped.startswith("==="):
+        return None
+    _kind, _space, text = rest.partition(" ")
+    return text.strip() or None
 
 
 def _clean_prose_line(line: str) -> str:
@@ -183,6 +208,8 @@ class _Rewriter:
             self.containers.append(
                 (self.containers[-1] if self.containers else 0) + _indent_of(line) + _TAB_WIDTH
             )
+        elif (text := _inline_admonition(stripped)) is not None:
+            self.out.append(_clean_prose_line(text))
         elif not (stripped.startswith("///") or _is_directive(stripped)):
             self.out.append(_clean_prose_line(line))
 

@@ -17,13 +17,17 @@ from bot.search import Index
 
 # Fields that say what an article is about, and how much their words count here.
 _ABOUT = {"title": 3.0, "headings": 2.0, "excerpt": 2.0, "body": 1.0}
-# How many of an article's words stand for it.
+# How many of an article's words stand for it,
 _KEY_TERMS = 8
+# each used at least this much (twice in the body, or once in the title, headings or excerpt).
+_MIN_USES = 2.0
 # A word in more than this share of the articles (or this many) says little about any one.
 _MAX_SHARE = 0.05
 _MAX_ARTICLES = 100
-# A related article holds at least this share of the score the article gets against itself.
+# A related article holds at least this share of the score the article gets against itself,
 MIN_SIMILARITY = 0.3
+# and at least this many of its key terms (one word in common is happenstance).
+MIN_SHARED = 2
 
 
 def key_terms(index: Index, doc: int) -> dict[int, float]:
@@ -33,13 +37,17 @@ def key_terms(index: Index, doc: int) -> dict[int, float]:
     for name, weight in _ABOUT.items():
         matrix = index.fields[name]
         start, end = int(matrix.indptr[doc]), int(matrix.indptr[doc + 1])
+        if start == end:
+            continue
         ids.append(index.global_ids[name][matrix.term_ids[start:end]])
         counts.append(matrix.tfs[start:end] * np.float32(weight))
+    if not ids:
+        return {}
     found, totals = np.concatenate(ids), np.concatenate(counts)
     engine = index.engine
     freqs = engine.df[found]
     ceiling = max(2, min(_MAX_ARTICLES, math.ceil(_MAX_SHARE * len(index))))
-    telling = (freqs > 1) & (freqs <= ceiling)
+    telling = (freqs > 1) & (freqs <= ceiling) & (totals >= _MIN_USES)
     found, totals = found[telling], totals[telling]
     scores = np.log1p(totals) * engine.idf[found]
     chosen: dict[int, float] = {}
@@ -76,11 +84,12 @@ def similar(
     starts = np.flatnonzero(np.concatenate(([True], docs[1:] != docs[:-1])))
     found = docs[starts]
     totals = np.add.reduceat(weights.astype(np.float64), starts)
+    shared = np.diff(np.append(starts, len(docs)))  # how many key terms each holds
     at = int(np.searchsorted(found, doc))
     own = float(totals[at]) if at < len(found) and found[at] == doc else 0.0
     if own <= 0:
         return []
-    keep = totals >= min_similarity * own
+    keep = (totals >= min_similarity * own) & (shared >= min(MIN_SHARED, len(terms)))
     for other in (*exclude, doc):
         at = int(np.searchsorted(found, other))
         if at < len(found) and found[at] == other:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -27,14 +26,12 @@ from bot.typo import Speller
 
 __all__ = [
     "FIELDS",
-    "Facets",
     "Filters",
     "Hit",
     "Index",
     "Query",
     "Weights",
     "analyze_with_words",
-    "facets",
     "field_texts",
     "group_duplicates",
     "passes",
@@ -400,26 +397,3 @@ def group_duplicates(
             groups.append((doc, []))
             leads.append((url, terms))
     return groups
-
-
-@dataclass(frozen=True, slots=True)
-class Facets:
-    """Distinct topics and sources of an index, most common first (for autocomplete)."""
-
-    topics: tuple[str, ...] = field(default_factory=tuple)
-    sources: tuple[str, ...] = field(default_factory=tuple)
-
-
-def facets(index: Index) -> Facets:
-    """Collect the topics and sources of an index."""
-    topics: Counter[str] = Counter()
-    sources: Counter[str] = Counter()
-    for article in index.articles:
-        topics.update(article.topics)
-        if article.source:
-            sources[article.source] += 1
-    return Facets(_by_count(topics), _by_count(sources))
-
-
-def _by_count(counts: Counter[str]) -> tuple[str, ...]:
-    return tuple(name for name, _n in sorted(counts.items(), key=lambda x: (-x[1], x[0])))

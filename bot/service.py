@@ -18,7 +18,8 @@ from typing import Protocol
 from bot import lexicon, store
 from bot.answer import Answer, AnswerOptions, bar_for, build_answer
 from bot.corpus import LoadOptions, Skipped
-from bot.search import Facets, Filters, Index, Weights, facets
+from bot.facets import Facets, facets
+from bot.search import Filters, Index, Weights
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,7 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
         built_at=time.time(),
         skipped=parts.skipped,
         parts=parts,
-        facets=facets(index),
+        facets=facets(index.articles),
         build_ms=(time.perf_counter() - started) * 1000,
         bar=bar,
     )

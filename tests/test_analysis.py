@@ -258,3 +258,29 @@ def test_folding_by_ascii_runs_matches_folding_each_character(text: str) -> None
     folded, origins = analysis._fold_with_origins(text)
     assert folded == "".join(pieces)
     assert origins == [n for n, piece in enumerate(pieces) for _ in piece] + [len(text)]
+
+
+def test_camel_case_words_are_also_their_parts() -> None:
+    from bot.analysis import camel_terms, split_camel
+
+    assert split_camel("ConfigDict") == ["Config", "Dict"]
+    assert split_camel("HTTPServer") == ["HTTP", "Server"]
+    assert split_camel("getUserName2") == ["get", "User", "Name2"]
+    assert camel_terms("use TypeAdapter or BaseModel, not lowercase") == [
+        "type",
+        "adapt",
+        "base",
+        "model",
+    ]
+    assert "typeadapt" in analyze("TypeAdapter") and "adapt" in analyze("TypeAdapter")
+
+
+def test_camel_terms_take_linear_time_on_hostile_text() -> None:
+    import time
+
+    from bot.analysis import camel_terms
+
+    for shape in ("aB" * 50_000, "a" * 100_000 + "B", ("x" * 70 + "Y ") * 1_000):
+        started = time.perf_counter()
+        camel_terms(shape)
+        assert time.perf_counter() - started < 2.0

@@ -120,3 +120,80 @@ def test_text_rendering_shows_citations_and_correction(seeds_index: Index) -> No
     assert text.startswith("Showing results for: tesla dojo supercomputer investment")
     assert "Sources:\n[1] Elon Musk Is Spending $1B" in text
     assert "[2] " in text and "Redmond Pie" in text
+
+
+def test_inline_code_is_quoted_verbatim_and_never_bold() -> None:
+    from bot.analysis import analyze
+
+    excerpt = highlight(
+        "Use `Result<T, E>` and `let` chains to let results flow.",
+        frozenset(analyze("let result chains")),
+    )
+    assert excerpt.markdown() == (
+        "Use `Result<T, E>` and `let` **chains** to **let results** flow."
+    )
+    assert excerpt.markdown(lambda s: s.replace("<", "&lt;")).startswith("Use `Result<T, E>`")
+    assert [kind for _text, kind in excerpt.segments].count("code") == 2
+
+
+def test_a_cut_never_leaves_half_a_code_span() -> None:
+    from bot.analysis import analyze
+
+    text = "word " * 60 + "the `needle_value` is here " + "`" + "x " * 200 + "`"
+    cut = trim(text, frozenset(analyze("needle_value")), 120)
+    excerpt = highlight(cut, frozenset(analyze("needle_value")))
+    assert "`needle_value`" in excerpt.plain
+    assert excerpt.plain.count("`") % 2 == 0
+
+
+def test_a_sentence_of_api_names_only_is_not_the_quote() -> None:
+    article = body_article(
+        "`pydantic.functional_validators.model_validator` `pydantic.BaseModel`\n\n"
+        "Validation can also run on the whole model with the `model_validator` decorator."
+    )
+    excerpt = best_passage(article, {"model_validator": 2.0, "valid": 1.0, "model": 1.0})
+    assert excerpt.plain.startswith("Validation can also run")
+
+
+def test_the_quote_comes_from_the_best_heading_and_links_to_its_anchor() -> None:
+    from bot.markup import parse_markdown
+
+    parsed = parse_markdown(
+        "## Installing\n\nRun the installer to get a working setup on your machine.\n\n"
+        "## Frozen models\n\nA model can be made immutable so that its values never change.\n"
+    )
+    article = Article(
+        id="m.md",
+        title="Models",
+        url="https://docs.example.org/models/",
+        source=None,
+        published=None,
+        body=parsed.body,
+        sections=parsed.sections,
+    )
+    index = Index([article, body_article("Something else entirely about frozen lakes.")])
+    answer = answer_for(index, "frozen model immutable", min_confidence=0.0)
+    top = answer.results[0]
+    assert top.article.id == "m.md"
+    assert top.excerpt.section is not None and top.excerpt.section.heading == "Frozen models"
+    assert top.link == "https://docs.example.org/models/#frozen-models"
+    assert top.cited_title == "Models \u203a Frozen models"
+    data = answer_json(answer)["results"][0]
+    assert data["url"] == "https://docs.example.org/models/"
+    assert data["section"] == {
+        "heading": "Frozen models",
+        "anchor": "frozen-models",
+        "url": "https://docs.example.org/models/#frozen-models",
+    }
+    assert "[1] Models \u203a Frozen models <https://docs.example.org/models/#frozen-models>" in (
+        answer_text(answer)
+    )
+
+
+def test_answers_carry_a_confidence(seeds_index: Index) -> None:
+    good = answer_for(seeds_index, "Tesla D1 chip and training tile", min_confidence=0.16)
+    bad = answer_for(seeds_index, "How do I bake sourdough bread?", min_confidence=0.16)
+    assert 0.0 <= bad.confidence < good.confidence <= 1.0
+    assert good.answered and not bad.answered
+    assert answer_json(good)["confidence"] == round(good.confidence, 3)
+    assert set(good.signals) >= {"coverage", "passage", "title", "unknown"}

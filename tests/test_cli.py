@@ -106,6 +106,25 @@ def test_eval_prints_metrics_and_misses(db: str) -> None:
     code, out = call("eval", "--db", db, "--json", str(ROOT / "tests/eval/seeds-questions.jsonl"))
     data = json.loads(out)
     assert data["questions"] == 41 and "typo" in data["by_kind"] and "misses" in data
+    curve = data["precision_by_share_answered"]
+    assert [point["answered"] for point in curve] == [0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+    assert all(0.0 <= point["precision"] <= 1.0 for point in curve)
+    confidences = [point["confidence"] for point in curve]
+    assert confidences == sorted(confidences, reverse=True)
+    code, out = call("eval", "--db", db, str(ROOT / "tests/eval/seeds-questions.jsonl"))
+    assert "answering only the most confident" in out and "     100%" in out
+
+
+def test_precision_curve_orders_by_confidence() -> None:
+    from bot.evaluate import Outcome, Question, precision_curve
+
+    right = Question("r", "q", ("a",))
+    none = Question("n", "q", ())
+    outcomes = [Outcome(right, True, (("a",),), 0.9), Outcome(none, True, (("b",),), 0.8)]
+    outcomes += [Outcome(right, True, (("c",),), 0.1), Outcome(right, True, (("a",),), 0.7)]
+    curve = {point["answered"]: point for point in precision_curve(outcomes)}
+    assert curve[0.5]["precision"] == 0.5 and curve[0.5]["confidence"] == 0.8
+    assert curve[1.0]["precision"] == 0.5 and curve[1.0]["confidence"] == 0.1
 
 
 def test_eval_rejects_a_bad_question_file(tmp_path: Path, db: str) -> None:

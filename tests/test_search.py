@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from bot.corpus import Article, load_corpus
-from bot.search import Filters, Index, Weights, facets, passes
+from bot.facets import facets
+from bot.search import Filters, Index, Weights, passes
 from tests.conftest import SEEDS
 
 
@@ -101,7 +102,7 @@ def test_undated_articles_fail_date_filters() -> None:
 
 
 def test_facets_list_topics_and_sources_most_common_first(seeds_index: Index) -> None:
-    found = facets(seeds_index)
+    found = facets(seeds_index.articles)
     assert found.topics[:2] == ("AI", "AI in Autos")
     assert "TechCrunch" in found.sources
 
