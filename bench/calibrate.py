@@ -33,15 +33,15 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.abstain import AbstainModel, offtopic_bar, offtopic_questions
-from bot.answer import AnswerOptions, confidence_of
-from bot.corpus import LoadOptions
-from bot.evaluate import Question, read_questions
-from bot.search import Index
+from bot.answer.abstain import AbstainModel, offtopic_bar, offtopic_questions
+from bot.answer.build import AnswerOptions, confidence_of
+from bot.answer.evaluate import Question, read_questions
+from bot.answer.signals import SIGNALS
+from bot.corpus.loader import LoadOptions
+from bot.index.search import Index
+from bot.index.store import assemble, settings_key
 from bot.service import weights_of
 from bot.settings import load_settings
-from bot.signals import SIGNALS
-from bot.store import assemble, settings_key
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpora"

@@ -16,11 +16,11 @@ import statistics
 import time
 from pathlib import Path
 
-from bot.discord.client import CorpusBot
-from bot.evaluate import read_questions
+from bot.answer.evaluate import read_questions
+from bot.discord.bot import CorpusBot
+from bot.querylog.stats import percentile
 from bot.service import Service
 from bot.settings import load_settings
-from bot.stats import percentile
 from tests.fakediscord import IDS, FakeDiscord, patched_discord, running_bot
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.corpus import Article, LoadOptions, load_corpus
-from bot.evaluate import Metrics, Outcome, Question, read_questions, score
+from bot.answer.evaluate import Metrics, Outcome, Question, read_questions, score
+from bot.corpus.loader import Article, LoadOptions, load_corpus
 from bot.service import Service
 from bot.settings import load_settings
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.answer import Answer
-from bot.migrations import migrate
-from bot.privacy import UserKeys
-from bot.querylog import INSERT_QUERY, QueryLog, row_for
+from bot.answer.build import Answer
+from bot.querylog.migrations import migrate
+from bot.querylog.privacy import UserKeys
+from bot.querylog.writer import INSERT_QUERY, QueryLog, row_for
 from bot.service import AskContext
 
 

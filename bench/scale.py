@@ -7,18 +7,18 @@ each engine, one fresh subprocess loads the same files, builds an index and
 answers the same questions; it prints one JSON line, and a table follows.
 
 - build: from the first file read to a ready index (parsing with
-  ``bot.corpus``, analysis with ``bot.analysis``, indexing); for the project,
+  ``bot.corpus.loader``, analysis with ``bot.text.analysis``, indexing); for the project,
   ``Service.start()`` (everything the bot does before it can answer).
 - start-up: from the subprocess's spawn (interpreter, imports, build, the query
   log opened) to the first answer returned.
 - latency p50/p95: per question, one at a time, after 5 warm-up questions.
-  Baselines: question text to the top 10 ids (``bot.analysis.analyze``, then
+  Baselines: question text to the top 10 ids (``bot.text.analysis.analyze``, then
   rank-bm25 ``get_scores`` + ``argpartition``, or bm25s ``retrieve(k=10)``,
   single-threaded). Project: ``await service.ask(q)``, the CLI's whole path
   (search, answer with excerpt, the query-log row queued; the log writer runs on
   the same loop).
 - index content: baselines index title + excerpt + body analysed by
-  ``bot.analysis.analyze`` (bm25s gets the same terms as token ids, so both see
+  ``bot.text.analysis.analyze`` (bm25s gets the same terms as token ids, so both see
   identical tokens); the project indexes what it always does.
 - peak memory: the subprocess's ``ru_maxrss``. Baselines keep only ids and
   tokens (articles are dropped after analysis); the project keeps its articles.
@@ -77,8 +77,8 @@ def read_questions(path: Path) -> list[tuple[str, frozenset[str]]]:
 
 def stream_tokens(root: Path) -> Iterator[tuple[str, list[str], float]]:
     """``(id, terms of title + excerpt + body, seconds spent parsing)`` for every file."""
-    from bot.analysis import analyze
-    from bot.corpus import LoadOptions, SkipFile, iter_files, load_file
+    from bot.corpus.loader import LoadOptions, SkipFile, iter_files, load_file
+    from bot.text.analysis import analyze
 
     options = LoadOptions()
     for path, reason in iter_files(root, options.extensions):
@@ -122,7 +122,7 @@ def run_baseline(engine: str, corpus: Path, qfile: Path, count: int, spawned: fl
     """Build rank-bm25 or bm25s over the corpus and time its questions (in this process)."""
     import numpy as np
 
-    from bot.analysis import analyze
+    from bot.text.analysis import analyze
 
     questions = read_questions(qfile)
     started = time.perf_counter()
@@ -181,7 +181,7 @@ def run_baseline(engine: str, corpus: Path, qfile: Path, count: int, spawned: fl
 
 async def run_project(corpus: Path, qfile: Path, count: int, state: Path, spawned: float) -> Result:
     """Start the project's service as the CLI does, then time ``ask`` (in this process)."""
-    from bot.querylog import open_log_from
+    from bot.querylog.writer import open_log_from
     from bot.service import Service
     from bot.settings import load_settings
 

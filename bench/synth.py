@@ -29,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.analysis import analyze
-from bot.corpus import load_corpus
-from bot.excerpt import split_sentences
+from bot.answer.excerpt import split_sentences
+from bot.corpus.loader import load_corpus
+from bot.text.analysis import analyze
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = (ROOT.parent / "shared/corpora/rust-blog", ROOT.parent / "shared/corpora/powerapps-news")

@@ -15,12 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from bot import lexicon, store
-from bot.answer import Answer, AnswerOptions, bar_for, build_answer
-from bot.corpus import LoadOptions, Skipped
-from bot.facets import Facets, facets
-from bot.search import Filters, Index, Weights
+from bot.answer.build import Answer, AnswerOptions, bar_for, build_answer
+from bot.corpus.loader import LoadOptions, Skipped
+from bot.index import store
+from bot.index.facets import Facets, facets
+from bot.index.search import Filters, Index, Weights
 from bot.settings import Settings
+from bot.text import lexicon
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import Article, LoadOptions, load_corpus
-from bot.search import Index
+from bot.corpus.loader import Article, LoadOptions, load_corpus
+from bot.index.search import Index
 from bot.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

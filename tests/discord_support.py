@@ -9,8 +9,8 @@ from typing import Any
 
 import discord
 
-from bot.discord.client import CorpusBot
-from bot.querylog import QueryLog
+from bot.discord.bot import CorpusBot
+from bot.querylog.writer import QueryLog
 from bot.service import Service
 from bot.settings import Settings, load_settings
 from tests.conftest import SEEDS

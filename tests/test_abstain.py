@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.calibrate import Row, choose_threshold, figures, fit
-from bot.abstain import (
+from bot.answer.abstain import (
     AbstainModel,
     ModelError,
     offtopic_bar,
@@ -17,10 +17,10 @@ from bot.abstain import (
     read_model,
     shipped_model,
 )
-from bot.answer import AnswerOptions, bar_for, confidence_of
-from bot.search import Index
+from bot.answer.build import AnswerOptions, bar_for, confidence_of
+from bot.answer.signals import SIGNALS, measure
+from bot.index.search import Index
 from bot.settings import load_settings
-from bot.signals import SIGNALS, measure
 
 
 def model_json(**changes: object) -> dict[str, object]:

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import analysis
-from bot.analysis import (
+from bot.text import analysis
+from bot.text.analysis import (
     STOP_WORDS,
     analyze,
     fold,
@@ -261,7 +261,7 @@ def test_folding_by_ascii_runs_matches_folding_each_character(text: str) -> None
 
 
 def test_camel_case_words_are_also_their_parts() -> None:
-    from bot.analysis import camel_terms, split_camel
+    from bot.text.analysis import camel_terms, split_camel
 
     assert split_camel("ConfigDict") == ["Config", "Dict"]
     assert split_camel("HTTPServer") == ["HTTP", "Server"]
@@ -278,7 +278,7 @@ def test_camel_case_words_are_also_their_parts() -> None:
 def test_camel_terms_take_linear_time_on_hostile_text() -> None:
     import time
 
-    from bot.analysis import camel_terms
+    from bot.text.analysis import camel_terms
 
     for shape in ("aB" * 50_000, "a" * 100_000 + "B", ("x" * 70 + "Y ") * 1_000):
         started = time.perf_counter()

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from bot.answer import Answer, AnswerOptions, build_answer, collect_related
-from bot.corpus import Article
-from bot.excerpt import best_passage, highlight, split_sentences, trim
-from bot.metadata import RelatedLink
-from bot.render import answer_json, answer_text
-from bot.search import Index
+from bot.answer.build import Answer, AnswerOptions, build_answer, collect_related
+from bot.answer.excerpt import best_passage, highlight, split_sentences, trim
+from bot.answer.render import answer_json, answer_text
+from bot.corpus.loader import Article
+from bot.corpus.metadata import RelatedLink
+from bot.index.search import Index
 from tests.conftest import body_article
 
 
@@ -37,7 +37,7 @@ def test_front_matter_only_item_quotes_its_excerpt(seeds_index: Index) -> None:
 
 
 def test_adjacent_matches_merge_into_one_bold_span() -> None:
-    from bot.analysis import analyze
+    from bot.text.analysis import analyze
 
     excerpt = highlight("a total of 5,760 GPUs today", frozenset(analyze("5760 gpus")))
     assert excerpt.markdown() == "a total of **5,760 GPUs** today"
@@ -45,7 +45,7 @@ def test_adjacent_matches_merge_into_one_bold_span() -> None:
 
 def test_excerpt_is_cut_at_a_word_around_the_match() -> None:
     text = "word " * 200 + "needle in the middle " + "word " * 200
-    from bot.analysis import analyze
+    from bot.text.analysis import analyze
 
     cut = trim(text, frozenset(analyze("needle")), 120)
     assert "needle" in cut and len(cut) <= 124
@@ -123,7 +123,7 @@ def test_text_rendering_shows_citations_and_correction(seeds_index: Index) -> No
 
 
 def test_inline_code_is_quoted_verbatim_and_never_bold() -> None:
-    from bot.analysis import analyze
+    from bot.text.analysis import analyze
 
     excerpt = highlight(
         "Use `Result<T, E>` and `let` chains to let results flow.",
@@ -137,7 +137,7 @@ def test_inline_code_is_quoted_verbatim_and_never_bold() -> None:
 
 
 def test_a_cut_never_leaves_half_a_code_span() -> None:
-    from bot.analysis import analyze
+    from bot.text.analysis import analyze
 
     text = "word " * 60 + "the `needle_value` is here " + "`" + "x " * 200 + "`"
     cut = trim(text, frozenset(analyze("needle_value")), 120)
@@ -156,7 +156,7 @@ def test_a_sentence_of_api_names_only_is_not_the_quote() -> None:
 
 
 def test_the_quote_comes_from_the_best_heading_and_links_to_its_anchor() -> None:
-    from bot.markup import parse_markdown
+    from bot.corpus.markdown import parse_markdown
 
     parsed = parse_markdown(
         "## Installing\n\nRun the installer to get a working setup on your machine.\n\n"

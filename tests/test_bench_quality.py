@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench.quality import HEADER, baseline, question_sets
-from bot.corpus import load_corpus
+from bot.corpus.loader import load_corpus
 from tests.conftest import SEEDS
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.main import main
 from tests.conftest import ROOT, RUST_BLOG, SEEDS, needs_shared, run_cli
 
 
@@ -116,7 +116,7 @@ def test_eval_prints_metrics_and_misses(db: str) -> None:
 
 
 def test_precision_curve_orders_by_confidence() -> None:
-    from bot.evaluate import Outcome, Question, precision_curve
+    from bot.answer.evaluate import Outcome, Question, precision_curve
 
     right = Question("r", "q", ("a",))
     none = Question("n", "q", ())

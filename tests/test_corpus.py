@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import (
+from bot.corpus.loader import (
     Article,
     LoadOptions,
     LoadReport,
@@ -19,7 +19,7 @@ from bot.corpus import (
     load_corpus,
     load_file,
 )
-from bot.metadata import RelatedLink
+from bot.corpus.metadata import RelatedLink
 from tests.conftest import POWERAPPS, RUST_BLOG, RUST_URLS, SEEDS, needs_shared
 
 ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-import bot.corpus
-from bot.answer import Answer
-from bot.corpus import LoadOptions, load_corpus
+import bot.corpus.loader
+from bot.answer.build import Answer
+from bot.corpus.loader import LoadOptions, load_corpus
 from bot.service import Service
 from bot.settings import Settings, load_settings
 from tests.conftest import ROOT, SEEDS
@@ -121,13 +121,13 @@ async def test_the_size_limit_comes_from_settings(tmp_path: Path) -> None:
 
 def patch_reads(monkeypatch: pytest.MonkeyPatch, before_read: Callable[[Path], None]) -> None:
     """Run ``before_read`` on each file between the listing and the read."""
-    real = bot.corpus.read_text
+    real = bot.corpus.loader.read_text
 
     def read_text(path: Path, max_bytes: int) -> str:
         before_read(path)
         return real(path, max_bytes)
 
-    monkeypatch.setattr(bot.corpus, "read_text", read_text)
+    monkeypatch.setattr(bot.corpus.loader, "read_text", read_text)
 
 
 async def test_files_vanishing_or_changing_during_a_reindex(

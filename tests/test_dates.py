@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.analysis import surface_words
-from bot.corpus import Article
-from bot.dates import AskedDates, asked_dates
-from bot.search import Index
+from bot.corpus.loader import Article
+from bot.index.search import Index
+from bot.text.analysis import surface_words
+from bot.text.dates import AskedDates, asked_dates
 
 
 def dates(text: str) -> AskedDates:

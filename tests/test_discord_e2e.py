@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from bot.discord.client import CorpusBot
-from bot.discord.replies import ERROR_MESSAGE
-from bot.querylog import QueryLog
+from bot.discord.bot import CorpusBot
+from bot.discord.ui.replies import ERROR_MESSAGE
+from bot.querylog.stats import read_stats
+from bot.querylog.writer import QueryLog
 from bot.service import Service
-from bot.stats import read_stats
 from tests.discord_support import (
     EPHEMERAL,
     MANAGE_GUILD,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.discord.client import CorpusBot
+from bot.discord.bot import CorpusBot
 from bot.service import Service
 from bot.settings import load_settings
 from tests.conftest import SEEDS

@@ -11,9 +11,9 @@ from typing import Any
 import discord
 import pytest_asyncio
 
-from bot.answer import Answer
-from bot.discord.ask_cog import EMPTY_QUESTION
-from bot.discord.client import CorpusBot
+from bot.answer.build import Answer
+from bot.discord.bot import CorpusBot
+from bot.discord.cogs.ask import EMPTY_QUESTION
 from bot.service import Service
 from tests.discord_support import (
     EPHEMERAL,

@@ -4,9 +4,10 @@ import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import AnswerOptions, build_answer
-from bot.corpus import Article, Skipped
-from bot.discord.embeds import (
+from bot.answer.build import AnswerOptions, build_answer
+from bot.corpus.loader import Article, Skipped
+from bot.corpus.metadata import RelatedLink
+from bot.discord.ui.embeds import (
     DESCRIPTION_MAX,
     EMBED_TOTAL_MAX,
     FIELD_VALUE_MAX,
@@ -17,9 +18,8 @@ from bot.discord.embeds import (
     report_embed,
     safe_url,
 )
-from bot.discord.views import AnswerView, PageState
-from bot.metadata import RelatedLink
-from bot.search import Filters, Index
+from bot.discord.ui.views import AnswerView, PageState
+from bot.index.search import Filters, Index
 from bot.service import ReindexReport
 
 

@@ -8,10 +8,10 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from bot.evaluate import read_questions
-from bot.fields import FIELDS
-from bot.search import Index
-from bot.termindex import FieldStats, SparseEngine, TermMatrix, top_positions
+from bot.answer.evaluate import read_questions
+from bot.index.engine import FieldStats, SparseEngine, TermMatrix, top_positions
+from bot.index.fields import FIELDS
+from bot.index.search import Index
 from tests.conftest import EVAL_DIR
 
 
@@ -124,7 +124,7 @@ def test_engine_knows_which_documents_hold_a_term(seeds_index: Index) -> None:
 def test_dense_vectors_for_common_terms_give_the_same_scores(
     monkeypatch: pytest.MonkeyPatch, rust_index: Index
 ) -> None:
-    import bot.termindex as termindex
+    import bot.index.engine as termindex
 
     parts, weights = rust_index.parts, rust_index.weights
     stats = [FieldStats(parts.fields[n], weights.of(n), weights.b_of(n)) for n in FIELDS]
@@ -146,7 +146,7 @@ def test_dense_vectors_for_common_terms_give_the_same_scores(
 
 
 def test_narrowing_by_sample_keeps_the_exact_top(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.termindex as termindex
+    import bot.index.engine as termindex
 
     rng = np.random.default_rng(7)
     scores = np.round(rng.random(50_000) * 20, 1)  # many ties

@@ -8,10 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import excerpt, lexicon
-from bot.analysis import analyze, stem_keys, terms_of_word, tokens_with_offsets, words_of
-from bot.corpus import load_corpus
-from bot.excerpt import _matched, best_passage, quick_keys, term_spans
+from bot.answer import excerpt
+from bot.answer.excerpt import _matched, best_passage, quick_keys, term_spans
+from bot.corpus.loader import load_corpus
+from bot.text import lexicon
+from bot.text.analysis import analyze, stem_keys, terms_of_word, tokens_with_offsets, words_of
 from tests.conftest import POWERAPPS, RUST_BLOG, SEEDS, body_article
 
 # Words whose stem is not spelled like their start, and other awkward tokens.

@@ -16,13 +16,13 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
-from bot.privacy import UserKeys
-from bot.querylog import QueryLog
-from bot.ratelimit import RateLimiter
+from bot.discord.ratelimit import RateLimiter
+from bot.querylog.privacy import UserKeys
+from bot.querylog.stats import read_stats
+from bot.querylog.writer import QueryLog
 from bot.redact import MASK, RedactingFilter, install_redaction, remove_redaction
 from bot.service import Service
 from bot.settings import Settings
-from bot.stats import read_stats
 from tests.conftest import ROOT
 from tests.fakediscord import FakeDiscord, default_config, patched_discord
 
@@ -54,7 +54,7 @@ async def test_a_corrupt_database_at_start_logs_once_and_answers_go_out(
         await querylog.close()
     assert all(a.answered for a in answers)
     assert querylog.lost == 2 and querylog.written == 0
-    errors = [r for r in caplog.records if r.name == "bot.querylog"]
+    errors = [r for r in caplog.records if r.name == "bot.querylog.writer"]
     assert len(errors) == 1
     assert "file is not a database" in errors[0].getMessage()
     assert "answers continue" in errors[0].getMessage()

@@ -23,9 +23,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.answer import Answer
-from bot.cli import main
-from bot.discord.embeds import (
+from bot.answer.build import Answer
+from bot.answer.render import NOT_FOUND, answer_json, answer_text
+from bot.cli.main import main
+from bot.discord.ui.embeds import (
     CONTENT_MAX,
     DESCRIPTION_MAX,
     EMBED_TOTAL_MAX,
@@ -35,9 +36,8 @@ from bot.discord.embeds import (
     answer_embed,
     not_found_embed,
 )
-from bot.discord.views import AnswerView, PageState
-from bot.render import NOT_FOUND, answer_json, answer_text
-from bot.search import Filters
+from bot.discord.ui.views import AnswerView, PageState
+from bot.index.search import Filters
 from bot.service import QuestionError, Service
 from bot.settings import load_settings
 from tests.conftest import SEEDS, run_cli

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot.markup import clean_inline, markdown_to_text, parse_markdown
-from bot.matter import FrontMatterError, split_front_matter
-from bot.metadata import (
+from bot.corpus.markdown import clean_inline, markdown_to_text, parse_markdown
+from bot.corpus.matter import FrontMatterError, split_front_matter
+from bot.corpus.metadata import (
     RelatedLink,
     first_text,
     parse_date,

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus import LoadOptions, load_corpus
-from bot.markup import clean_inline, parse_markdown
-from bot.metadata import stem_path, url_from_template
-from bot.mkdocs import attr_anchor, plain_commonmark, slugify
+from bot.corpus.loader import LoadOptions, load_corpus
+from bot.corpus.markdown import clean_inline, parse_markdown
+from bot.corpus.metadata import stem_path, url_from_template
+from bot.corpus.mkdocs import attr_anchor, plain_commonmark, slugify
 from tests.conftest import SHARED, needs_shared
 
 PYDANTIC = SHARED / "corpora" / "pydantic-docs"

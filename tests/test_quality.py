@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bench.quality import QuestionSet, project_outcomes
-from bot.evaluate import score
+from bot.answer.evaluate import score
 from tests.conftest import EVAL_DIR, POWERAPPS, RUST_BLOG, RUST_URLS, SEEDS, SHARED
 
 PYDANTIC = SHARED / "corpora" / "pydantic-docs"

@@ -3,12 +3,12 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from bot.migrations import SCHEMA_VERSION
-from bot.privacy import UserKeys
-from bot.querylog import QueryLog
+from bot.querylog.migrations import SCHEMA_VERSION
+from bot.querylog.privacy import UserKeys
+from bot.querylog.stats import read_stats
+from bot.querylog.writer import QueryLog
 from bot.service import AskContext, Service
 from bot.settings import Settings
-from bot.stats import read_stats
 
 
 async def ask_logged(settings: Settings, questions: list[str], context: AskContext) -> QueryLog:

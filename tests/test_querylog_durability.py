@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.migrations import MIGRATIONS, SCHEMA_VERSION
-from bot.privacy import UserKeys
-from bot.querylog import QueryLog
+from bot.querylog.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.querylog.privacy import UserKeys
+from bot.querylog.stats import read_stats
+from bot.querylog.writer import QueryLog
 from bot.service import AskContext, Service
 from bot.settings import Settings
-from bot.stats import read_stats
 from tests.conftest import ROOT
 
 WRITER = ROOT / "tests" / "scripts" / "log_writer.py"

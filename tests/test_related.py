@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.corpus import Article
-from bot.related import key_terms, similar
-from bot.search import Index
+from bot.answer.related import key_terms, similar
+from bot.corpus.loader import Article
+from bot.index.search import Index
 from tests.conftest import RUST_BLOG, needs_shared
 
 
@@ -46,7 +46,7 @@ def test_nothing_rather_than_filler_and_cited_articles_left_out() -> None:
 
 @needs_shared(RUST_BLOG)
 def test_related_reading_for_let_chains_is_about_let_chains(rust_index: Index) -> None:
-    from bot.answer import AnswerOptions, build_answer
+    from bot.answer.build import AnswerOptions, build_answer
 
     query = rust_index.parse("when were let chains stabilized")
     hits = rust_index.search(query, 3, extra=1)

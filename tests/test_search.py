@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from bot.corpus import Article, load_corpus
-from bot.facets import facets
-from bot.search import Filters, Index, Weights, passes
+from bot.corpus.loader import Article, load_corpus
+from bot.index.facets import facets
+from bot.index.search import Filters, Index, Weights, passes
 from tests.conftest import SEEDS
 
 

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import bot.store
-from bot import store
-from bot.analysis import analyze
+import bot.index.store
+from bot.index import store
+from bot.index.engine import SparseEngine
 from bot.service import Service, build_snapshot
 from bot.settings import Settings, load_settings
-from bot.termindex import SparseEngine
+from bot.text.analysis import analyze
 from tests.conftest import SEEDS
 
 
@@ -35,13 +35,13 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every corpus file the store reads and parses."""
     seen: list[str] = []
-    real = bot.store.load_file
+    real = bot.index.store.load_file
 
     def counting(root: Path, path: Path, options: store.LoadOptions) -> store.Article:
         seen.append(path.name)
         return real(root, path, options)
 
-    monkeypatch.setattr(bot.store, "load_file", counting)
+    monkeypatch.setattr(bot.index.store, "load_file", counting)
     return seen
 
 

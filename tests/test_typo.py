@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import lexicon
-from bot.typo import Speller, edit_distance, max_edits
+from bot.text import lexicon
+from bot.text.typo import Speller, edit_distance, max_edits
 
 VOCABULARY = {
     "supercomputer": 5,

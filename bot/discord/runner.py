@@ -14,8 +14,8 @@ import sys
 import aiohttp
 import discord
 
-from bot.discord.client import CorpusBot
-from bot.querylog import open_log_from
+from bot.discord.bot import CorpusBot
+from bot.querylog.writer import open_log_from
 from bot.redact import install_redaction, redact, remove_redaction
 from bot.service import Service
 from bot.settings import Settings

@@ -15,9 +15,9 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.answer import Answer
-from bot.privacy import UserKeys
-from bot.querylog import QueryLog
+from bot.answer.build import Answer
+from bot.querylog.privacy import UserKeys
+from bot.querylog.writer import QueryLog
 from bot.service import AskContext
 from bot.shutdown import stop_on_signals
 

@@ -14,7 +14,7 @@ import discord.gateway
 import discord.http
 import yarl
 
-from bot.cli import main
+from bot.cli.main import main
 
 if __name__ == "__main__":
     api_base, gateway, separator, *args = sys.argv[1:]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.stats import Stats
+from bot.querylog.stats import Stats
 
 
 def render_chart(stats: Stats) -> bytes:

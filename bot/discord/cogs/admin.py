@@ -19,12 +19,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.chart import render_chart
-from bot.discord.embeds import report_embed, stats_embed
-from bot.stats import read_stats
+from bot.discord.ui.embeds import report_embed, stats_embed
+from bot.querylog.chart import render_chart
+from bot.querylog.stats import read_stats
 
 if TYPE_CHECKING:
-    from bot.discord.client import CorpusBot
+    from bot.discord.bot import CorpusBot
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """The abstain decision: a confidence from 0 to 1 that the corpus answers a question.
 
-A small logistic regression over the signals of :mod:`bot.signals`, learned
+A small logistic regression over the signals of :mod:`bot.answer.signals`, learned
 offline from labelled questions (``python -m bench.calibrate``) and shipped
 as plain data in ``bot/data/abstain.json``: nothing is trained at start-up.
 The bot answers when the confidence reaches ``search.min_confidence``.
@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.signals import SIGNALS
+from bot.answer.signals import SIGNALS
 
 MODEL_FILE = "abstain.json"
 OFFTOPIC_FILE = "offtopic.txt"

@@ -2,7 +2,7 @@
 
 A question that names a time is most likely about articles published then.
 One pass over the question's words (no regular expression on the text;
-:func:`bot.analysis.surface_words` gives the words).
+:func:`bot.text.analysis.surface_words` gives the words).
 Pure.
 """
 

@@ -6,8 +6,8 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.analysis import analyze, camel_terms, terms_of_word, words_of
-from bot.corpus import Article
+from bot.corpus.loader import Article
+from bot.text.analysis import analyze, camel_terms, terms_of_word, words_of
 
 FIELDS: tuple[str, ...] = ("title", "headings", "excerpt", "body", "code", "meta", "related")
 # Adjacent word pairs of the title and headings: not scored by BM25F, looked up to

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.markup import clean_inline
+from bot.corpus.markdown import clean_inline
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,12 @@ from urllib.parse import urlsplit
 
 import discord
 
-from bot.answer import Answer, Result
-from bot.corpus import Article
-from bot.metadata import RelatedLink
-from bot.render import date_of
+from bot.answer.build import Answer, Result
+from bot.answer.render import date_of
+from bot.corpus.loader import Article
+from bot.corpus.metadata import RelatedLink
+from bot.querylog.stats import Stats
 from bot.service import ReindexReport
-from bot.stats import Stats
 
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096

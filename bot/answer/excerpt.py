@@ -15,9 +15,16 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.analysis import analyze, analyze_folded, camel_terms, fold, stem_keys, tokens_with_offsets
-from bot.corpus import Article
-from bot.markup import Section
+from bot.corpus.loader import Article
+from bot.corpus.markdown import Section
+from bot.text.analysis import (
+    analyze,
+    analyze_folded,
+    camel_terms,
+    fold,
+    stem_keys,
+    tokens_with_offsets,
+)
 
 ELLIPSIS = "\u2026"
 _ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "mr.", "mrs.", "ms.", "dr.", "inc.", "st.", "no.")
@@ -105,7 +112,7 @@ class _Window:
 @lru_cache(maxsize=1024)
 def quick_keys(terms: frozenset[str]) -> tuple[str, ...] | None:
     """Short strings one of which the folded text of any word holding one of ``terms``
-    contains (see :func:`bot.analysis.stem_keys`).
+    contains (see :func:`bot.text.analysis.stem_keys`).
 
     Numbers and identifiers are not stems: with one of those, no shortcut.
     """

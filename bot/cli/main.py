@@ -17,13 +17,13 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from bot.evaluate import Outcome, QuestionFileError, read_questions, score
-from bot.metadata import parse_date
-from bot.render import answer_json, answer_text
-from bot.search import Filters
+from bot.answer.evaluate import Outcome, QuestionFileError, read_questions, score
+from bot.answer.render import answer_json, answer_text
+from bot.cli.stats import StatsUsageError, add_stats_arguments
+from bot.corpus.metadata import parse_date
+from bot.index.search import Filters
 from bot.service import AskContext, CorpusError, QuestionError, ReindexReport, Service
 from bot.settings import Settings, SettingsError, load_settings
-from bot.stats_cli import StatsUsageError, add_stats_arguments
 
 log = logging.getLogger(__name__)
 
@@ -265,10 +265,10 @@ async def _run_verb(args: argparse.Namespace, settings: Settings, out: TextIO) -
 
         return await run_bot(settings)
     if args.verb == "stats":
-        from bot.stats_cli import cmd_stats
+        from bot.cli.stats import cmd_stats
 
         return await cmd_stats(args, settings, out)
-    from bot.querylog import open_log_from
+    from bot.querylog.writer import open_log_from
 
     querylog = open_log_from(settings)
     await querylog.open()

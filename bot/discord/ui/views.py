@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 
 import discord
 
-from bot.answer import Answer, Result
-from bot.discord.embeds import answer_embed, cut, plain, safe_url
-from bot.discord.replies import ERROR_MESSAGE, send_private
-from bot.search import Filters
+from bot.answer.build import Answer, Result
+from bot.discord.ui.embeds import answer_embed, cut, plain, safe_url
+from bot.discord.ui.replies import ERROR_MESSAGE, send_private
+from bot.index.search import Filters
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,8 @@
 """From search hits to an :class:`Answer`: passages, highlights, citations, related links.
 
 Every sentence of an answer is quoted from the corpus. The abstain decision is
-made here: the signals of the search (:mod:`bot.signals`) give a confidence
-(:mod:`bot.abstain`), and the bot answers only when it is high enough.
+made here: the signals of the search (:mod:`bot.answer.signals`) give a confidence
+(:mod:`bot.answer.abstain`), and the bot answers only when it is high enough.
 Pure: no I/O.
 """
 
@@ -14,15 +14,15 @@ from functools import partial
 
 import numpy as np
 
-from bot.abstain import AbstainModel, offtopic_bar, offtopic_questions, shipped_model
-from bot.analysis import surface_words, terms_of_word
-from bot.corpus import Article
-from bot.excerpt import Excerpt, best_passage
-from bot.markup import Section
-from bot.metadata import RelatedLink
-from bot.related import similar
-from bot.search import Filters, Hit, Index, Query
-from bot.signals import measure, question_weights
+from bot.answer.abstain import AbstainModel, offtopic_bar, offtopic_questions, shipped_model
+from bot.answer.excerpt import Excerpt, best_passage
+from bot.answer.related import similar
+from bot.answer.signals import measure, question_weights
+from bot.corpus.loader import Article
+from bot.corpus.markdown import Section
+from bot.corpus.metadata import RelatedLink
+from bot.index.search import Filters, Hit, Index, Query
+from bot.text.analysis import surface_words, terms_of_word
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,7 @@ def collect_related(
     count: int,
 ) -> tuple[RelatedLink, ...]:
     """Related reading: the top article's ``related`` entries, then ``more`` (the
-    articles closest to it, see :mod:`bot.related`).
+    articles closest to it, see :mod:`bot.answer.related`).
 
     Nothing already cited and nothing twice (same link or same title).
     """
@@ -208,7 +208,7 @@ def confidence_of(
 
 def bar_for(index: Index, options: AnswerOptions) -> float:
     """The confidence to answer in this corpus: the setting, or what off-topic questions
-    reach here when that is higher (see :data:`bot.abstain.OFFTOPIC_QUANTILE`)."""
+    reach here when that is higher (see :data:`bot.answer.abstain.OFFTOPIC_QUANTILE`)."""
     reached = [confidence_of(index, q, options)[0] for q in offtopic_questions()]
     return max(options.min_confidence, offtopic_bar(reached))
 

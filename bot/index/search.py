@@ -2,7 +2,7 @@
 
 An :class:`Index` is an immutable snapshot: built once from the analysed
 corpus (off the event loop), then only read. Articles are scored with BM25F
-over their fields (see :mod:`bot.fields` and :mod:`bot.termindex`). Pure and
+over their fields (see :mod:`bot.index.fields` and :mod:`bot.index.engine`). Pure and
 synchronous.
 """
 
@@ -15,14 +15,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot import lexicon
-from bot.analysis import camel_terms, surface_words, terms_of_word
-from bot.corpus import Article
-from bot.dates import AskedDates, asked_dates
-from bot.fields import FIELDS, PAIRS, Weights, analyze_with_words, field_texts, phrase_pairs
-from bot.store import Parts, analyse
-from bot.termindex import FieldStats, SparseEngine, top_positions
-from bot.typo import Speller
+from bot.corpus.loader import Article
+from bot.index.engine import FieldStats, SparseEngine, top_positions
+from bot.index.fields import FIELDS, PAIRS, Weights, analyze_with_words, field_texts, phrase_pairs
+from bot.index.store import Parts, analyse
+from bot.text import lexicon
+from bot.text.analysis import camel_terms, surface_words, terms_of_word
+from bot.text.dates import AskedDates, asked_dates
+from bot.text.typo import Speller
 
 __all__ = [
     "FIELDS",

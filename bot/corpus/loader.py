@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.markup import Section, clean_inline, parse_markdown
-from bot.matter import FrontMatterError, split_front_matter
-from bot.metadata import (
+from bot.corpus.markdown import Section, clean_inline, parse_markdown
+from bot.corpus.matter import FrontMatterError, split_front_matter
+from bot.corpus.metadata import (
     RelatedLink,
     first_text,
     parse_date,

@@ -1,12 +1,12 @@
-"""Render an :class:`~bot.answer.Answer` as JSON (the contract) or as plain text."""
+"""Render an :class:`~bot.answer.build.Answer` as JSON (the contract) or as plain text."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bot.answer import Answer, Result
-from bot.corpus import Article
-from bot.metadata import RelatedLink
+from bot.answer.build import Answer, Result
+from bot.corpus.loader import Article
+from bot.corpus.metadata import RelatedLink
 
 NOT_FOUND = "I couldn't find an answer to that in the corpus."
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.analysis import analyze
+from bot.text.analysis import analyze
 
 SELECT_QUERIES = """
 SELECT asked_at, surface, question, answered, latency_ms FROM queries

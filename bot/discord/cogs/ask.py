@@ -11,16 +11,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.answer import Answer
-from bot.discord.embeds import CONTENT_MAX, answer_embed, cut, escape
-from bot.discord.replies import ERROR_MESSAGE, send_private
-from bot.discord.views import AnswerView, PageState
-from bot.metadata import parse_date
-from bot.search import Filters
+from bot.answer.build import Answer
+from bot.corpus.metadata import parse_date
+from bot.discord.ui.embeds import CONTENT_MAX, answer_embed, cut, escape
+from bot.discord.ui.replies import ERROR_MESSAGE, send_private
+from bot.discord.ui.views import AnswerView, PageState
+from bot.index.search import Filters
 from bot.service import AskContext, QuestionError
 
 if TYPE_CHECKING:
-    from bot.discord.client import CorpusBot
+    from bot.discord.bot import CorpusBot
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import aiosqlite
 
-from bot.answer import Answer
-from bot.migrations import migrate
-from bot.privacy import UserKeys
+from bot.answer.build import Answer
+from bot.querylog.migrations import migrate
+from bot.querylog.privacy import UserKeys
 from bot.service import AskContext
 from bot.settings import Settings
 

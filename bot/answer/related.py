@@ -13,7 +13,7 @@ from collections.abc import Collection
 
 import numpy as np
 
-from bot.search import Index
+from bot.index.search import Index
 
 # Fields that say what an article is about, and how much their words count here.
 _ABOUT = {"title": 3.0, "headings": 2.0, "excerpt": 2.0, "body": 1.0}

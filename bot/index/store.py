@@ -24,9 +24,9 @@ from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
 
-from bot.corpus import Article, LoadOptions, SkipFile, Skipped, iter_files, load_file
-from bot.fields import STORED_FIELDS, analyse_fields
-from bot.termindex import TermMatrix, TermMatrixBuilder
+from bot.corpus.loader import Article, LoadOptions, SkipFile, Skipped, iter_files, load_file
+from bot.index.engine import TermMatrix, TermMatrixBuilder
+from bot.index.fields import STORED_FIELDS, analyse_fields
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,15 @@ def load(path: Path, key: str) -> Parts | None:
             parts = pickle.load(handle)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, EOFError, AttributeError, TypeError, pickle.PickleError) as exc:
+    except (
+        OSError,
+        ValueError,
+        EOFError,
+        AttributeError,
+        TypeError,
+        ImportError,
+        pickle.PickleError,
+    ) as exc:
         log.warning("saved index %s cannot be used (%s); rebuilding", path, exc)
         return None
     if not isinstance(parts, Parts) or parts.key != key:

@@ -3,7 +3,7 @@
 The parser runs in linear time, so no corpus file can make it backtrack.
 Documentation sites add their own markup on top of CommonMark (mkdocs
 admonitions and content tabs, ``///`` blocks, include directives, attribute
-lists, template tags): :mod:`bot.mkdocs` turns those into plain CommonMark
+lists, template tags): :mod:`bot.corpus.mkdocs` turns those into plain CommonMark
 first. What comes out:
 
 * the **body**: prose paragraphs separated by blank lines (a list item, a table
@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
-from bot.mkdocs import attr_anchor, plain_commonmark, slugify
+from bot.corpus.mkdocs import attr_anchor, plain_commonmark, slugify
 
 _SPACES = " \t\r\n\f\v\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"  # noqa: E501
 _SENTENCE_END = (".", "!", "?", ":", ";")

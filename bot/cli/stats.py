@@ -9,10 +9,10 @@ import sqlite3
 from pathlib import Path
 from typing import TextIO
 
-from bot.chart import render_chart
-from bot.metadata import parse_date
+from bot.corpus.metadata import parse_date
+from bot.querylog.chart import render_chart
+from bot.querylog.stats import Stats, read_stats
 from bot.settings import Settings
-from bot.stats import Stats, read_stats
 
 
 class StatsUsageError(ValueError):

@@ -12,12 +12,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.admin_cog import AdminCog, PrivacyCog
-from bot.discord.ask_cog import AskCog
-from bot.discord.embeds import cut, plain
-from bot.discord.replies import ERROR_MESSAGE, send_private
-from bot.querylog import QueryLog
-from bot.ratelimit import RateLimiter
+from bot.discord.cogs.admin import AdminCog, PrivacyCog
+from bot.discord.cogs.ask import AskCog
+from bot.discord.ratelimit import RateLimiter
+from bot.discord.ui.embeds import cut, plain
+from bot.discord.ui.replies import ERROR_MESSAGE, send_private
+from bot.querylog.writer import QueryLog
 from bot.service import Service
 from bot.settings import Settings
 from bot.watch import CorpusWatcher

@@ -1,7 +1,7 @@
 """What a search tells about whether the corpus answers a question: the abstain signals.
 
 Each signal is a number, mostly a share from 0 to 1, measured on the best hit
-and the question; :mod:`bot.abstain` turns them into a confidence. Pure.
+and the question; :mod:`bot.answer.abstain` turns them into a confidence. Pure.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
-from bot import lexicon
-from bot.analysis import terms_of_word
-from bot.search import Hit, Index, Query
+from bot.index.search import Hit, Index, Query
+from bot.text import lexicon
+from bot.text.analysis import terms_of_word
 
 _MONTHS = (
     *("january", "february", "march", "april", "june", "july", "august", "september"),

@@ -1,0 +1,1 @@
+"""Reading a corpus folder: files, front matter, metadata, markdown to text, articles."""

@@ -1,0 +1,1 @@
+"""Discord cogs, each loaded by name with its ``setup(bot)``."""

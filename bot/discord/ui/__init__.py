@@ -1,0 +1,1 @@
+"""What the bot shows on Discord: embeds, views with buttons, private replies."""

@@ -1,0 +1,1 @@
+"""The query log: the writer, schema migrations, privacy, statistics and charts."""
