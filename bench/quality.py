@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.answer.evaluate import Metrics, Outcome, Question, read_questions, score
-from bot.corpus.loader import Article, LoadOptions, load_corpus
+from bot.corpus.loader import LoadOptions, load_corpus
+from bot.model import Article
 from bot.service import Service
 from bot.settings import load_settings
 

@@ -15,10 +15,10 @@ from pathlib import Path
 import aiosqlite
 
 from bot.answer.build import Answer
+from bot.model import AskContext
 from bot.querylog.migrations import migrate
 from bot.querylog.privacy import UserKeys
 from bot.querylog.writer import INSERT_QUERY, QueryLog, row_for
-from bot.service import AskContext
 
 
 def answer(n: int) -> Answer:

@@ -16,32 +16,17 @@ from pathlib import Path
 from typing import Protocol
 
 from bot.answer.build import Answer, AnswerOptions, bar_for, build_answer
-from bot.corpus.loader import LoadOptions, Skipped
+from bot.corpus.loader import LoadOptions
+from bot.errors import CorpusError, QuestionError
 from bot.index import store
 from bot.index.facets import Facets, facets
-from bot.index.search import Filters, Index, Weights
+from bot.index.parts import Parts
+from bot.index.search import Index, Weights
+from bot.model import AskContext, Filters, Skipped
 from bot.settings import Settings
 from bot.text import lexicon
 
 log = logging.getLogger(__name__)
-
-
-class QuestionError(ValueError):
-    """A question that cannot be asked (empty, say); the message is for the user."""
-
-
-class CorpusError(RuntimeError):
-    """The corpus folder is missing or unreadable; the message is for the user."""
-
-
-@dataclass(frozen=True, slots=True)
-class AskContext:
-    """Who asked, and where: what the query log records besides the answer."""
-
-    surface: str = "cli"
-    user_id: int | None = None
-    guild_id: int | None = None
-    channel_id: int | None = None
 
 
 class AnswerSink(Protocol):
@@ -59,7 +44,7 @@ class Snapshot:
     version: str
     built_at: float
     skipped: tuple[Skipped, ...]
-    parts: store.Parts
+    parts: Parts
     facets: Facets
     build_ms: float
     bar: float = 0.0  # the confidence an answer needs in this corpus

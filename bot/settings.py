@@ -17,14 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.errors import SettingsError
+
 log = logging.getLogger(__name__)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.toml"
-
-
-class SettingsError(ValueError):
-    """A setting is missing, of the wrong type or out of range; the message says which."""
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus.loader import Article, LoadOptions, load_corpus
+from bot.corpus.loader import LoadOptions, load_corpus
 from bot.index.search import Index
+from bot.model import Article
 from bot.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent

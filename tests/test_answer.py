@@ -3,9 +3,8 @@ from __future__ import annotations
 from bot.answer.build import Answer, AnswerOptions, build_answer, collect_related
 from bot.answer.excerpt import best_passage, highlight, split_sentences, trim
 from bot.answer.render import answer_json, answer_text
-from bot.corpus.loader import Article
-from bot.corpus.metadata import RelatedLink
 from bot.index.search import Index
+from bot.model import Article, RelatedLink
 from tests.conftest import body_article
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.corpus.loader import (
-    Article,
     LoadOptions,
     LoadReport,
     SkipFile,
@@ -19,7 +18,7 @@ from bot.corpus.loader import (
     load_corpus,
     load_file,
 )
-from bot.corpus.metadata import RelatedLink
+from bot.model import Article, RelatedLink
 from tests.conftest import POWERAPPS, RUST_BLOG, RUST_URLS, SEEDS, needs_shared
 
 ENTITY_RE = re.compile(r"&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);")

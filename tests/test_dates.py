@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.corpus.loader import Article
 from bot.index.search import Index
+from bot.model import Article
 from bot.text.analysis import surface_words
 from bot.text.dates import AskedDates, asked_dates
 

@@ -5,8 +5,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.answer.build import AnswerOptions, build_answer
-from bot.corpus.loader import Article, Skipped
-from bot.corpus.metadata import RelatedLink
 from bot.discord.ui.embeds import (
     DESCRIPTION_MAX,
     EMBED_TOTAL_MAX,
@@ -19,7 +17,8 @@ from bot.discord.ui.embeds import (
     safe_url,
 )
 from bot.discord.ui.views import AnswerView, PageState
-from bot.index.search import Filters, Index
+from bot.index.search import Index
+from bot.model import Article, Filters, RelatedLink, Skipped
 from bot.service import ReindexReport
 
 

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from bot.answer.evaluate import read_questions
-from bot.index.engine import FieldStats, SparseEngine, TermMatrix, top_positions
+from bot.index.engine import FieldStats, SparseEngine, top_positions
 from bot.index.fields import FIELDS
+from bot.index.matrix import TermMatrix
 from bot.index.search import Index
 from tests.conftest import EVAL_DIR
 
@@ -124,13 +125,13 @@ def test_engine_knows_which_documents_hold_a_term(seeds_index: Index) -> None:
 def test_dense_vectors_for_common_terms_give_the_same_scores(
     monkeypatch: pytest.MonkeyPatch, rust_index: Index
 ) -> None:
-    import bot.index.engine as termindex
+    import bot.index.engine as engine_module
 
     parts, weights = rust_index.parts, rust_index.weights
     stats = [FieldStats(parts.fields[n], weights.of(n), weights.b_of(n)) for n in FIELDS]
     plain = SparseEngine(stats, len(rust_index), weights.k1)
-    monkeypatch.setattr(termindex, "DENSE_FROM_DOCUMENTS", 1)
-    monkeypatch.setattr(termindex, "DENSE_SHARE", 0.05)
+    monkeypatch.setattr(engine_module, "DENSE_FROM_DOCUMENTS", 1)
+    monkeypatch.setattr(engine_module, "DENSE_SHARE", 0.05)
     dense = SparseEngine(stats, len(rust_index), weights.k1)
     assert plain.dense == {} and len(dense.dense) > 10
     docs = list(range(0, len(rust_index), 7))
@@ -146,7 +147,7 @@ def test_dense_vectors_for_common_terms_give_the_same_scores(
 
 
 def test_narrowing_by_sample_keeps_the_exact_top(monkeypatch: pytest.MonkeyPatch) -> None:
-    import bot.index.engine as termindex
+    import bot.index.engine as engine_module
 
     rng = np.random.default_rng(7)
     scores = np.round(rng.random(50_000) * 20, 1)  # many ties
@@ -154,15 +155,15 @@ def test_narrowing_by_sample_keeps_the_exact_top(monkeypatch: pytest.MonkeyPatch
     candidates = np.flatnonzero(scores > 0)
     narrowed = top_positions(scores, candidates, 34)
     positives = top_positions(scores, None, 34)
-    monkeypatch.setattr(termindex, "SAMPLE_FROM", 10**9)
+    monkeypatch.setattr(engine_module, "SAMPLE_FROM", 10**9)
     assert narrowed == positives == top_positions(scores, candidates, 34)
     assert len(narrowed) == 34
     allowed = candidates[candidates % 3 == 0]  # as a filter leaves them
     scores = np.where(np.arange(len(scores)) % 3 == 0, scores, 0.0)
-    monkeypatch.setattr(termindex, "SAMPLE_FROM", 1)
+    monkeypatch.setattr(engine_module, "SAMPLE_FROM", 1)
     filtered = top_positions(scores, allowed, 34)
     assert all(doc % 3 == 0 for doc in filtered) and len(filtered) == 34
-    monkeypatch.setattr(termindex, "SAMPLE_FROM", 10**9)
+    monkeypatch.setattr(engine_module, "SAMPLE_FROM", 10**9)
     assert filtered == top_positions(scores, allowed, 34)
 
 

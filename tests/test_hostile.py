@@ -37,8 +37,9 @@ from bot.discord.ui.embeds import (
     not_found_embed,
 )
 from bot.discord.ui.views import AnswerView, PageState
-from bot.index.search import Filters
-from bot.service import QuestionError, Service
+from bot.errors import QuestionError
+from bot.model import Filters
+from bot.service import Service
 from bot.settings import load_settings
 from tests.conftest import SEEDS, run_cli
 

@@ -9,7 +9,6 @@ import pytest
 from bot.corpus.markdown import clean_inline, markdown_to_text, parse_markdown
 from bot.corpus.matter import FrontMatterError, split_front_matter
 from bot.corpus.metadata import (
-    RelatedLink,
     first_text,
     parse_date,
     parse_related,
@@ -17,6 +16,7 @@ from bot.corpus.metadata import (
     string_list,
     url_from_template,
 )
+from bot.model import RelatedLink
 
 # --- clean_inline ---------------------------------------------------------------------
 

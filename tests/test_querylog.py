@@ -3,11 +3,12 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from bot.model import AskContext
 from bot.querylog.migrations import SCHEMA_VERSION
 from bot.querylog.privacy import UserKeys
 from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
-from bot.service import AskContext, Service
+from bot.service import Service
 from bot.settings import Settings
 
 

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.model import AskContext
 from bot.querylog.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.querylog.privacy import UserKeys
 from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
-from bot.service import AskContext, Service
+from bot.service import Service
 from bot.settings import Settings
 from tests.conftest import ROOT
 

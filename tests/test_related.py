@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.answer.related import key_terms, similar
-from bot.corpus.loader import Article
 from bot.index.search import Index
+from bot.model import Article
 from tests.conftest import RUST_BLOG, needs_shared
 
 

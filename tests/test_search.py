@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from bot.corpus.loader import Article, load_corpus
+from bot.corpus.loader import load_corpus
 from bot.index.facets import facets
-from bot.index.search import Filters, Index, Weights, passes
+from bot.index.search import Index, Weights, passes
+from bot.model import Article, Filters
 from tests.conftest import SEEDS
 
 

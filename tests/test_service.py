@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.service import CorpusError, QuestionError, Service
+from bot.errors import CorpusError, QuestionError
+from bot.service import Service
 from bot.settings import Settings, load_settings
 from bot.watch import CorpusWatcher, folder_signature
 from tests.conftest import SEEDS

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import DEFAULT_CONFIG, PROJECT_ROOT, Settings, SettingsError, load_settings
+from bot.errors import SettingsError
+from bot.settings import DEFAULT_CONFIG, PROJECT_ROOT, Settings, load_settings
 
 
 def test_default_toml_documents_every_setting_with_the_builtin_values() -> None:

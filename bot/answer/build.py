@@ -18,10 +18,8 @@ from bot.answer.abstain import AbstainModel, offtopic_bar, offtopic_questions, s
 from bot.answer.excerpt import Excerpt, best_passage
 from bot.answer.related import similar
 from bot.answer.signals import measure, question_weights
-from bot.corpus.loader import Article
-from bot.corpus.markdown import Section
-from bot.corpus.metadata import RelatedLink
-from bot.index.search import Filters, Hit, Index, Query
+from bot.index.search import Hit, Index, Query
+from bot.model import Article, Filters, RelatedLink, Section
 from bot.text.analysis import surface_words, terms_of_word
 
 

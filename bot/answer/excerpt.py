@@ -15,8 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.corpus.loader import Article
-from bot.corpus.markdown import Section
+from bot.model import Article, Section
 from bot.text.analysis import (
     analyze,
     analyze_folded,

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.answer.build import Answer, Result
-from bot.corpus.loader import Article
-from bot.corpus.metadata import RelatedLink
+from bot.model import Article, RelatedLink
 
 NOT_FOUND = "I couldn't find an answer to that in the corpus."
 

@@ -21,9 +21,10 @@ from bot.answer.evaluate import Outcome, QuestionFileError, read_questions, scor
 from bot.answer.render import answer_json, answer_text
 from bot.cli.stats import StatsUsageError, add_stats_arguments
 from bot.corpus.metadata import parse_date
-from bot.index.search import Filters
-from bot.service import AskContext, CorpusError, QuestionError, ReindexReport, Service
-from bot.settings import Settings, SettingsError, load_settings
+from bot.errors import CorpusError, QuestionError, SettingsError
+from bot.model import AskContext, Filters
+from bot.service import ReindexReport, Service
+from bot.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 

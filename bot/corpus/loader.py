@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.corpus.markdown import Section, clean_inline, parse_markdown
+from bot.corpus.markdown import clean_inline, parse_markdown
 from bot.corpus.matter import FrontMatterError, split_front_matter
 from bot.corpus.metadata import (
-    RelatedLink,
     first_text,
     parse_date,
     parse_related,
@@ -28,42 +27,11 @@ from bot.corpus.metadata import (
     string_list,
     url_from_template,
 )
+from bot.model import Article, Skipped
 
 log = logging.getLogger(__name__)
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = (".md", ".markdown", ".mdx", ".txt")
-
-
-@dataclass(frozen=True, slots=True)
-class Article:
-    """One corpus document, cleaned and ready to index."""
-
-    id: str
-    title: str
-    url: str | None
-    source: str | None
-    published: str | None
-    topics: tuple[str, ...] = ()
-    excerpt: str | None = None
-    body: str = ""
-    code: str = ""
-    related: tuple[RelatedLink, ...] = ()
-    images: tuple[str, ...] = ()
-    authors: tuple[str, ...] = ()
-    sections: tuple[Section, ...] = ()
-
-    @property
-    def headings(self) -> str:
-        """The text of every heading of the article, one per line."""
-        return "\n".join(section.heading for section in self.sections)
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """A file that was not indexed, and why."""
-
-    path: str
-    reason: str
 
 
 @dataclass(slots=True)

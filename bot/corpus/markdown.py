@@ -27,20 +27,10 @@ from markdown_it.common.utils import normalizeReference
 from markdown_it.token import Token
 
 from bot.corpus.mkdocs import attr_anchor, plain_commonmark, slugify
+from bot.model import Section
 
 _SPACES = " \t\r\n\f\v\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u202f\u205f\u3000"  # noqa: E501
 _SENTENCE_END = (".", "!", "?", ":", ";")
-
-
-@dataclass(frozen=True, slots=True)
-class Section:
-    """A heading of a page and the stretch of the body under it (``body[start:end]``)."""
-
-    heading: str
-    anchor: str
-    level: int
-    start: int
-    end: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,22 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from bot.corpus.markdown import clean_inline
-
-
-@dataclass(frozen=True, slots=True)
-class RelatedLink:
-    """An entry of an article's ``related`` list: another article elsewhere."""
-
-    title: str
-    url: str | None
-    source: str | None
-    excerpt: str | None = None
-    published: str | None = None
-
+from bot.model import RelatedLink
 
 # A zone only follows a time: after a bare date, ``-1000`` is part of a slug.
 _DATE_RE = re.compile(

@@ -12,8 +12,6 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord.cogs.admin import AdminCog, PrivacyCog
-from bot.discord.cogs.ask import AskCog
 from bot.discord.ratelimit import RateLimiter
 from bot.discord.ui.embeds import cut, plain
 from bot.discord.ui.replies import ERROR_MESSAGE, send_private
@@ -24,6 +22,8 @@ from bot.watch import CorpusWatcher
 
 log = logging.getLogger(__name__)
 
+# The cogs, loaded by name: each module's setup(bot) adds its commands and listeners.
+COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin")
 PRESENCE_MAX = 128
 # What the bot needs: read and answer in channels and threads, embed links.
 PERMISSIONS = discord.Permissions(
@@ -75,9 +75,8 @@ class CorpusBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         """Add the cogs, install the error handler, sync commands if they changed."""
-        await self.add_cog(AskCog(self))
-        await self.add_cog(AdminCog(self))
-        await self.add_cog(PrivacyCog(self))
+        for name in COGS:
+            await self.load_extension(name)
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
         self.synced_on_start = await self.sync_if_changed()
         if self.settings.discord.watch_corpus:

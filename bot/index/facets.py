@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.corpus.loader import Article
+from bot.model import Article
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.corpus.loader import Article
+from bot.model import Article
 from bot.text.analysis import analyze, camel_terms, terms_of_word, words_of
 
 FIELDS: tuple[str, ...] = ("title", "headings", "excerpt", "body", "code", "meta", "related")

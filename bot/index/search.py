@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.corpus.loader import Article
 from bot.index.engine import FieldStats, SparseEngine, top_positions
 from bot.index.fields import FIELDS, PAIRS, Weights, analyze_with_words, field_texts, phrase_pairs
-from bot.index.store import Parts, analyse
+from bot.index.parts import Parts
+from bot.index.store import analyse
+from bot.model import Article, Filters
 from bot.text import lexicon
 from bot.text.analysis import camel_terms, surface_words, terms_of_word
 from bot.text.dates import AskedDates, asked_dates
@@ -44,20 +45,6 @@ RERANK_DEPTH = 5
 # date, and all of its adjacent word pairs standing together in the title or a heading.
 DATE_BONUS = 0.1
 PHRASE_BONUS = 0.2
-
-
-@dataclass(frozen=True, slots=True)
-class Filters:
-    """Restrictions on which articles may answer: topic, source, date range (ISO dates)."""
-
-    topic: str | None = None
-    source: str | None = None
-    since: str | None = None
-    until: str | None = None
-
-    def active(self) -> bool:
-        """Whether any filter is set."""
-        return any((self.topic, self.source, self.since, self.until))
 
 
 @dataclass(frozen=True, slots=True)

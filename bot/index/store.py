@@ -17,16 +17,17 @@ import multiprocessing
 import os
 import pickle
 import tempfile
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from itertools import repeat
 from pathlib import Path
 
-from bot.corpus.loader import Article, LoadOptions, SkipFile, Skipped, iter_files, load_file
-from bot.index.engine import TermMatrix, TermMatrixBuilder
+from bot.corpus.loader import LoadOptions, SkipFile, iter_files, load_file
 from bot.index.fields import STORED_FIELDS, analyse_fields
+from bot.index.matrix import TermMatrix, TermMatrixBuilder
+from bot.index.parts import FileStamp, Parts
+from bot.model import Article, Skipped
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +35,6 @@ MAGIC = b"corpus-bot index\n"
 FORMAT = 3
 # Bump when the analyzer or the article parser changes what they produce.
 ANALYZER_VERSION = 7
-
-FileStamp = tuple[int, int]  # size, modification time (ns)
-
-
-@dataclass(frozen=True, slots=True)
-class Parts:
-    """Everything an index is built from, in article id order."""
-
-    key: str
-    stamps: dict[str, FileStamp]
-    articles: tuple[Article, ...]
-    skipped: tuple[Skipped, ...]
-    fields: dict[str, TermMatrix]  # raw term counts of each field in STORED_FIELDS
-    words: TermMatrix
-
-    def word_counts(self) -> Counter[str]:
-        """How many articles hold each content word (for the speller)."""
-        freqs = self.words.doc_freqs()
-        return Counter(dict(zip(self.words.terms, freqs.tolist(), strict=True)))
 
 
 def settings_key(options: LoadOptions) -> str:

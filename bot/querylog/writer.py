@@ -23,9 +23,9 @@ from typing import Any
 import aiosqlite
 
 from bot.answer.build import Answer
+from bot.model import AskContext
 from bot.querylog.migrations import migrate
 from bot.querylog.privacy import UserKeys
-from bot.service import AskContext
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 from bot.answer.build import Answer
+from bot.model import AskContext
 from bot.querylog.privacy import UserKeys
 from bot.querylog.writer import QueryLog
-from bot.service import AskContext
 from bot.shutdown import stop_on_signals
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import logging
 import sqlite3
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -24,7 +24,7 @@ from bot.querylog.chart import render_chart
 from bot.querylog.stats import read_stats
 
 if TYPE_CHECKING:
-    from bot.discord.bot import CorpusBot
+    from bot.discord.context import CorpusBotLike
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def is_admin(interaction: discord.Interaction, owner_ids: tuple[int, ...]) -> bo
 class AdminCog(commands.Cog):
     """Commands for server admins and the bot's owners."""
 
-    def __init__(self, bot: CorpusBot) -> None:
+    def __init__(self, bot: CorpusBotLike) -> None:
         """Attach to ``bot``."""
         self.bot = bot
 
@@ -92,7 +92,7 @@ class AdminCog(commands.Cog):
 class PrivacyCog(commands.Cog):
     """``/forget-me``: anyone can delete what the bot logged about them."""
 
-    def __init__(self, bot: CorpusBot) -> None:
+    def __init__(self, bot: CorpusBotLike) -> None:
         """Attach to ``bot``."""
         self.bot = bot
 
@@ -117,3 +117,9 @@ class PrivacyCog(commands.Cog):
         await interaction.followup.send(
             f"Done: {removed} entries about you were deleted from the log.", ephemeral=True
         )
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Add this module's cogs to ``bot`` (``bot.load_extension`` calls it)."""
+    await bot.add_cog(AdminCog(cast("CorpusBotLike", bot)))
+    await bot.add_cog(PrivacyCog(cast("CorpusBotLike", bot)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import discord
 from discord import app_commands
@@ -16,11 +16,11 @@ from bot.corpus.metadata import parse_date
 from bot.discord.ui.embeds import CONTENT_MAX, answer_embed, cut, escape
 from bot.discord.ui.replies import ERROR_MESSAGE, send_private
 from bot.discord.ui.views import AnswerView, PageState
-from bot.index.search import Filters
-from bot.service import AskContext, QuestionError
+from bot.errors import QuestionError
+from bot.model import AskContext, Filters
 
 if TYPE_CHECKING:
-    from bot.discord.bot import CorpusBot
+    from bot.discord.context import CorpusBotLike
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ HELP_TEXT = (
 class AskCog(commands.Cog):
     """``/ask``, ``/help`` and questions in mentions."""
 
-    def __init__(self, bot: CorpusBot) -> None:
+    def __init__(self, bot: CorpusBotLike) -> None:
         """Attach to ``bot``."""
         self.bot = bot
 
@@ -247,3 +247,8 @@ def _choices(options: tuple[str, ...], current: str) -> list[app_commands.Choice
         app_commands.Choice(name=cut(o, CHOICE_MAX), value=o[:CHOICE_MAX])
         for o in found[:AUTOCOMPLETE_MAX]
     ]
+
+
+async def setup(bot: commands.Bot) -> None:
+    """Add this module's cogs to ``bot`` (``bot.load_extension`` calls it)."""
+    await bot.add_cog(AskCog(cast("CorpusBotLike", bot)))

@@ -16,8 +16,7 @@ import discord
 
 from bot.answer.build import Answer, Result
 from bot.answer.render import date_of
-from bot.corpus.loader import Article
-from bot.corpus.metadata import RelatedLink
+from bot.model import Article, RelatedLink
 from bot.querylog.stats import Stats
 from bot.service import ReindexReport
 

@@ -11,7 +11,7 @@ import discord
 from bot.answer.build import Answer, Result
 from bot.discord.ui.embeds import answer_embed, cut, plain, safe_url
 from bot.discord.ui.replies import ERROR_MESSAGE, send_private
-from bot.index.search import Filters
+from bot.model import Filters
 
 log = logging.getLogger(__name__)
 
