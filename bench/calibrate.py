@@ -38,8 +38,9 @@ from bot.answer.build import AnswerOptions, confidence_of
 from bot.answer.evaluate import Question, read_questions
 from bot.answer.signals import SIGNALS
 from bot.corpus.loader import LoadOptions
+from bot.index.assemble import assemble
 from bot.index.search import Index
-from bot.index.store import assemble, settings_key
+from bot.index.store import settings_key
 from bot.service import weights_of
 from bot.settings import load_settings
 

@@ -77,7 +77,8 @@ def read_questions(path: Path) -> list[tuple[str, frozenset[str]]]:
 
 def stream_tokens(root: Path) -> Iterator[tuple[str, list[str], float]]:
     """``(id, terms of title + excerpt + body, seconds spent parsing)`` for every file."""
-    from bot.corpus.loader import LoadOptions, SkipFile, iter_files, load_file
+    from bot.corpus.files import SkipFile, iter_files
+    from bot.corpus.loader import LoadOptions, load_file
     from bot.text.analysis import analyze
 
     options = LoadOptions()

@@ -19,6 +19,7 @@ from bot.answer.build import Answer, AnswerOptions, bar_for, build_answer
 from bot.corpus.loader import LoadOptions
 from bot.errors import CorpusError, QuestionError
 from bot.index import store
+from bot.index.assemble import assemble, default_workers
 from bot.index.facets import Facets, facets
 from bot.index.parts import Parts
 from bot.index.search import Index, Weights
@@ -102,8 +103,8 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
     folder = settings.corpus.index_cache
     cache = store.cache_file(Path(folder), root) if folder else None
     prior = previous.parts if previous else (store.load(cache, key) if cache else None)
-    workers = settings.corpus.workers or store.default_workers()
-    parts = store.assemble(root, options, key, prior, workers)
+    workers = settings.corpus.workers or default_workers()
+    parts = assemble(root, options, key, prior, workers)
     if cache is not None and parts is not prior:
         try:
             store.save(cache, parts)

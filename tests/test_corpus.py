@@ -8,16 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.corpus.loader import (
-    LoadOptions,
-    LoadReport,
-    SkipFile,
-    build_article,
-    decode,
-    iter_files,
-    load_corpus,
-    load_file,
-)
+from bot.corpus.files import SkipFile, decode, iter_files
+from bot.corpus.loader import LoadOptions, LoadReport, build_article, load_corpus, load_file
 from bot.model import Article, RelatedLink
 from tests.conftest import POWERAPPS, RUST_BLOG, RUST_URLS, SEEDS, needs_shared
 

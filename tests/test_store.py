@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import bot.index.store
-from bot.index import store
+import bot.index.assemble
+from bot.corpus.loader import LoadOptions
+from bot.index import assemble, store
 from bot.index.engine import SparseEngine
+from bot.model import Article
 from bot.service import Service, build_snapshot
 from bot.settings import Settings, load_settings
 from bot.text.analysis import analyze
@@ -35,13 +37,13 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every corpus file the store reads and parses."""
     seen: list[str] = []
-    real = bot.index.store.load_file
+    real = bot.index.assemble.load_file
 
-    def counting(root: Path, path: Path, options: store.LoadOptions) -> store.Article:
+    def counting(root: Path, path: Path, options: LoadOptions) -> Article:
         seen.append(path.name)
         return real(root, path, options)
 
-    monkeypatch.setattr(bot.index.store, "load_file", counting)
+    monkeypatch.setattr(bot.index.assemble, "load_file", counting)
     return seen
 
 
@@ -156,12 +158,12 @@ def test_worker_processes_give_the_same_parts(
     (corpus / "broken.md").write_text("---\ntitle: [oops\n---\n")
     for n in range(40):
         (corpus / f"extra-{n:02}.md").write_text(f"# Extra {n}\n\nDojo note number {n}.\n")
-    options = store.LoadOptions()
+    options = LoadOptions()
     key = store.settings_key(options)
-    serial = store.assemble(corpus, options, key, None, workers=1)
-    monkeypatch.setattr(store, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(store, "CHUNK", 7)
-    parallel = store.assemble(corpus, options, key, None, workers=2)
+    serial = assemble.assemble(corpus, options, key, None, workers=1)
+    monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(assemble, "CHUNK", 7)
+    parallel = assemble.assemble(corpus, options, key, None, workers=2)
     assert parallel.articles == serial.articles
     assert parallel.skipped == serial.skipped and len(serial.skipped) == 1
     assert parallel.fields.keys() == serial.fields.keys()

@@ -10,13 +10,12 @@ raises for a bad file.
 from __future__ import annotations
 
 import logging
-import os
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.corpus.files import DEFAULT_EXTENSIONS, SkipFile, iter_files, read_text
 from bot.corpus.markdown import clean_inline, parse_markdown
 from bot.corpus.matter import FrontMatterError, split_front_matter
 from bot.corpus.metadata import (
@@ -30,8 +29,6 @@ from bot.corpus.metadata import (
 from bot.model import Article, Skipped
 
 log = logging.getLogger(__name__)
-
-DEFAULT_EXTENSIONS: tuple[str, ...] = (".md", ".markdown", ".mdx", ".txt")
 
 
 @dataclass(slots=True)
@@ -49,92 +46,6 @@ class LoadOptions:
     extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
     max_file_bytes: int = 5_000_000
     url_template: str = ""
-
-
-class SkipFile(Exception):
-    """Raised inside the loader when a file must be skipped; carries the reason."""
-
-
-def iter_files(root: Path, extensions: tuple[str, ...]) -> Iterator[tuple[Path, str | None]]:
-    """Yield ``(path, skip reason or None)`` for every visible file under ``root``.
-
-    Hidden files and folders (a leading dot) are passed over silently; folder
-    symlinks are not followed, so a symlink loop cannot trap the walk. Files
-    with another extension are reported, so a user sees why they were left out.
-    """
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
-            path = Path(folder) / name
-            if printable_path(name) != name:
-                # reported under a printable name (U+FFFD for the bad bytes), never read
-                yield Path(folder) / printable_path(name), "file name is not valid UTF-8"
-            elif path.suffix.lower() not in extensions:
-                yield path, f"not a text or markdown file ({path.suffix or 'no extension'})"
-            else:
-                yield path, link_reason(root, path)
-
-
-def decode(raw: bytes) -> str:
-    """Decode file bytes: UTF-8 (with or without BOM), else Windows-1252, else Latin-1."""
-    if b"\x00" in raw[:8192]:
-        raise SkipFile("binary file (contains NUL bytes)")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
-
-
-def read_text(path: Path, max_bytes: int) -> str:
-    """Read and decode one file, refusing files over ``max_bytes`` and anything not a file.
-
-    The file is opened without blocking and checked on the open descriptor, so
-    a FIFO or device cannot hang a reindex, and a file that grows after it was
-    listed is still cut off at the limit.
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise SkipFile(f"cannot read file: {exc.strerror or exc}") from exc
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                raise SkipFile("not a regular file")
-            if info.st_size > max_bytes:
-                raise SkipFile(f"file too large ({info.st_size:,} bytes; limit {max_bytes:,})")
-            raw = handle.read(max_bytes + 1)
-        except OSError as exc:
-            raise SkipFile(f"cannot read file: {exc.strerror or exc}") from exc
-    if len(raw) > max_bytes:
-        raise SkipFile(f"file too large (over {max_bytes:,} bytes; limit {max_bytes:,})")
-    return decode(raw)
-
-
-def printable_path(rel: str) -> str:
-    """A path as it can be printed and stored: undecodable bytes of a file name replaced."""
-    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-
-
-def link_reason(root: Path, path: Path) -> str | None:
-    """Why a symbolic link must not be followed (broken, or leading out of the corpus), or None.
-
-    A link out of the folder could publish any file the bot can read (its own
-    settings, say) to everyone who asks.
-    """
-    if not path.is_symlink():
-        return None
-    try:
-        target = path.resolve(strict=True)
-    except (OSError, RuntimeError):  # missing target, or a loop of links
-        return "broken symbolic link"
-    if not target.is_relative_to(root.resolve()):
-        return "symbolic link to a file outside the corpus folder"
-    return None
 
 
 def _plain_text_header(content: str) -> tuple[str | None, str | None, str]:

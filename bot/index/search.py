@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bot.index.assemble import analyse
 from bot.index.engine import FieldStats, SparseEngine, top_positions
 from bot.index.fields import FIELDS, PAIRS, Weights, analyze_with_words, field_texts, phrase_pairs
 from bot.index.parts import Parts
-from bot.index.store import analyse
 from bot.model import Article, Filters
 from bot.text import lexicon
 from bot.text.analysis import camel_terms, surface_words, terms_of_word
