@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from bot.answer.evaluate import read_questions
+from bot.app import build_service
 from bot.discord.bot import CorpusBot
 from bot.querylog.stats import percentile
-from bot.service import Service
 from bot.settings import load_settings
 from tests.fakediscord import (
     IDS,
@@ -90,7 +90,7 @@ async def main() -> None:
                 "discord.guild_rate": 100_000,
             },
         )
-        service = Service(settings)
+        service = build_service(settings)
         await service.start()
         config: FakeConfig = default_config()
         async with FakeDiscord(config) as fake:

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from bot.answer.evaluate import Metrics, Outcome, Question, read_questions, score
+from bot.app import build_service
 from bot.corpus.loader import LoadOptions, load_corpus
 from bot.model import Article
-from bot.service import Service
 from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,7 +75,7 @@ async def project_outcomes(qset: QuestionSet, folder: Path) -> list[Outcome]:
             "db.path": str(folder / "quality.sqlite3"),
         },
     )
-    service = Service(settings)
+    service = build_service(settings)
     await service.start()
     outcomes = []
     for question in read_questions(qset.file):

@@ -182,8 +182,8 @@ def run_baseline(engine: str, corpus: Path, qfile: Path, count: int, spawned: fl
 
 async def run_project(corpus: Path, qfile: Path, count: int, state: Path, spawned: float) -> Result:
     """Start the project's service as the CLI does, then time ``ask`` (in this process)."""
+    from bot.app import build_service
     from bot.querylog.writer import open_log_from
-    from bot.service import Service
     from bot.settings import load_settings
 
     questions = read_questions(qfile)
@@ -191,7 +191,7 @@ async def run_project(corpus: Path, qfile: Path, count: int, state: Path, spawne
     settings = load_settings(env={}, overrides={**overrides, **cache_overrides(state)})
     querylog = open_log_from(settings)
     await querylog.open()
-    service = Service(settings, sink=querylog)
+    service = build_service(settings, sink=querylog)
     started = time.perf_counter()
     report = await service.start()
     ready = time.perf_counter()

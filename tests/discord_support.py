@@ -9,9 +9,9 @@ from typing import Any
 
 import discord
 
+from bot.app import build_service
 from bot.discord.bot import CorpusBot
 from bot.querylog.writer import QueryLog
-from bot.service import Service
 from bot.settings import Settings, load_settings
 from tests.conftest import SEEDS
 from tests.fakediscord import IDS, FakeDiscord, MessageRecord, running_bot
@@ -41,7 +41,7 @@ async def running_corpus_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[
     settings = bot_settings(tmp_path, **overrides)
     querylog = QueryLog(settings.db_path)
     await querylog.open()
-    service = Service(settings, sink=querylog)
+    service = build_service(settings, sink=querylog)
     await service.start()
     try:
         async with running_bot(CorpusBot(settings, service, tmp_path, querylog)) as bot:

@@ -15,8 +15,8 @@ import pytest
 
 import bot.corpus.loader
 from bot.answer.build import Answer
+from bot.app import build_service
 from bot.corpus.loader import LoadOptions, load_corpus
-from bot.service import Service
 from bot.settings import Settings, load_settings
 from tests.conftest import ROOT, SEEDS
 
@@ -110,12 +110,12 @@ async def test_the_size_limit_comes_from_settings(tmp_path: Path) -> None:
     (corpus / "small.md").write_text(ARTICLE.format(title="Small", body="Tiny note on otters."))
     (corpus / "big.md").write_text(ARTICLE.format(title="Big", body="Otters swim. " * 200))
     size = (corpus / "big.md").stat().st_size
-    strict = Service(settings_for(corpus, tmp_path, **{"corpus.max_file_bytes": 1000}))
+    strict = build_service(settings_for(corpus, tmp_path, **{"corpus.max_file_bytes": 1000}))
     report = await strict.start()
     assert [(s.path, s.reason) for s in report.skipped] == [
         ("big.md", f"file too large ({size:,} bytes; limit 1,000)")
     ]
-    relaxed = Service(settings_for(corpus, tmp_path, **{"corpus.max_file_bytes": 10_000}))
+    relaxed = build_service(settings_for(corpus, tmp_path, **{"corpus.max_file_bytes": 10_000}))
     assert (await relaxed.start()).documents == 2
 
 
@@ -136,7 +136,7 @@ async def test_files_vanishing_or_changing_during_a_reindex(
     corpus = corpus_copy(tmp_path)
     for name in ("vanishing.md", "growing.md", "turning-binary.md", "edited.md"):
         (corpus / name).write_text(ARTICLE.format(title=name, body="Otters hold hands."))
-    service = Service(settings_for(corpus, tmp_path, **{"corpus.max_file_bytes": 4000}))
+    service = build_service(settings_for(corpus, tmp_path, **{"corpus.max_file_bytes": 4000}))
     first = await service.start()
     assert first.documents == len(SEED_IDS) + 4
     for name in ("vanishing.md", "growing.md", "turning-binary.md", "edited.md"):
@@ -188,7 +188,7 @@ def test_a_folder_vanishing_mid_walk_is_not_fatal(
 async def test_hundreds_of_questions_across_repeated_reindexes(tmp_path: Path) -> None:
     """Every answer comes from exactly one built index and cites only its articles."""
     corpus = corpus_copy(tmp_path)
-    service = Service(settings_for(corpus, tmp_path))
+    service = build_service(settings_for(corpus, tmp_path))
     first = await service.start()
     articles_of: dict[str, frozenset[str]] = {first.version: SEED_IDS}
     answers: list[Answer] = []
@@ -227,7 +227,7 @@ async def test_a_corpus_folder_that_disappears_under_load_keeps_the_old_index(
     tmp_path: Path,
 ) -> None:
     corpus = corpus_copy(tmp_path)
-    service = Service(settings_for(corpus, tmp_path))
+    service = build_service(settings_for(corpus, tmp_path))
     before = await service.start()
     corpus.rename(tmp_path / "moved-away")
     rebuild = asyncio.create_task(service.reindex())

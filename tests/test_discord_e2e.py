@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from bot.app import build_service
 from bot.discord.bot import CorpusBot
 from bot.discord.ui.replies import ERROR_MESSAGE
 from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
-from bot.service import Service
 from tests.discord_support import (
     EPHEMERAL,
     MANAGE_GUILD,
@@ -59,7 +59,7 @@ async def test_restart_with_the_same_commands_does_not_sync(
 ) -> None:
     settings = bot_settings(tmp_path)
     for _ in range(2):
-        service = Service(settings)
+        service = build_service(settings)
         await service.start()
         async with running_bot(CorpusBot(settings, service, tmp_path)) as bot:
             assert bot.user is not None
@@ -207,7 +207,7 @@ async def test_cooldown_is_friendly(fake_discord: FakeDiscord, tmp_path: Path) -
     settings = bot_settings(
         tmp_path, **{"discord.cooldown_rate": 1, "discord.cooldown_seconds": 60.0}
     )
-    service = Service(settings)
+    service = build_service(settings)
     await service.start()
     async with running_bot(CorpusBot(settings, service, tmp_path)):
         await ask(fake_discord, "dojo")

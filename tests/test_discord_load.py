@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from bot.app import build_service
 from bot.discord.bot import CorpusBot
-from bot.service import Service
 from bot.settings import load_settings
 from tests.conftest import SEEDS
 from tests.fakediscord import IDS, FakeDiscord, running_bot
@@ -29,7 +29,7 @@ async def test_200_simultaneous_asks_are_all_acknowledged_and_answered(
             "discord.guild_rate": 100_000,
         },
     )
-    service = Service(settings)
+    service = build_service(settings)
     await service.start()
     async with running_bot(CorpusBot(settings, service, tmp_path)):
         identifies = [op for op in fake_discord.gateway_ops if op.get("op") == 2]

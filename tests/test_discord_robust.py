@@ -12,9 +12,9 @@ import discord
 import pytest_asyncio
 
 from bot.answer.build import Answer
+from bot.app import build_service
 from bot.discord.bot import CorpusBot
 from bot.discord.cogs.ask import EMPTY_QUESTION
-from bot.service import Service
 from tests.discord_support import (
     EPHEMERAL,
     MANAGE_GUILD,
@@ -131,7 +131,7 @@ async def test_links_with_other_schemes_are_never_sent(
             "The zeppelin airship floated over the harbour.\n"
         )
     settings = bot_settings(tmp_path, **{"corpus.dir": str(corpus)})
-    service = Service(settings)
+    service = build_service(settings)
     await service.start()
     async with running_bot(CorpusBot(settings, service, tmp_path)):
         reply = await ask(fake_discord, "zeppelin airship")
@@ -146,7 +146,7 @@ async def test_per_guild_rate_limit_is_friendly_and_spares_dms(
 ) -> None:
     overrides = {"discord.guild_rate": 2, "discord.guild_seconds": 600.0}
     settings = bot_settings(tmp_path, **overrides)
-    service = Service(settings)
+    service = build_service(settings)
     await service.start()
     async with running_bot(CorpusBot(settings, service, tmp_path)):
         await ask(fake_discord, "dojo", user=IDS.member)

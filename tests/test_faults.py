@@ -16,12 +16,12 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 
+from bot.app import build_service
 from bot.discord.ratelimit import RateLimiter
 from bot.querylog.privacy import UserKeys
 from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
 from bot.redact import MASK, RedactingFilter, install_redaction, remove_redaction
-from bot.service import Service
 from bot.settings import Settings
 from tests.conftest import ROOT
 from tests.fakediscord import FakeDiscord, default_config, patched_discord
@@ -48,7 +48,7 @@ async def test_a_corrupt_database_at_start_logs_once_and_answers_go_out(
     querylog = QueryLog(db, keys=UserKeys(b"k"))
     with caplog.at_level(logging.WARNING):
         await querylog.open()
-        service = Service(settings, sink=querylog)
+        service = build_service(settings, sink=querylog)
         await service.start()
         answers = [await service.ask(q) for q in ("what is dojo", "D1 chip")]
         await querylog.close()
@@ -107,7 +107,7 @@ async def test_a_database_locked_at_start_recovers_when_released(
     with caplog.at_level(logging.WARNING):
         await querylog.open()
     assert any("locked" in r.getMessage() for r in caplog.records)
-    service = Service(settings, sink=querylog)
+    service = build_service(settings, sink=querylog)
     await service.start()
     assert (await service.ask("what is dojo")).answered
     holder.rollback()
@@ -120,7 +120,7 @@ async def test_a_database_locked_at_start_recovers_when_released(
 async def test_sql_looking_questions_are_stored_verbatim(settings: Settings) -> None:
     querylog = QueryLog(settings.db_path, keys=UserKeys(b"k"))
     await querylog.open()
-    service = Service(settings, sink=querylog)
+    service = build_service(settings, sink=querylog)
     await service.start()
     answers = [await service.ask(question) for question in INJECTIONS]
     await querylog.vote(1, 2, -1, INJECTIONS[0], None)
@@ -139,7 +139,7 @@ async def test_sql_looking_questions_are_stored_verbatim(settings: Settings) -> 
 async def test_a_flush_waits_for_the_one_under_way(tmp_path: Path, settings: Settings) -> None:
     querylog = QueryLog(tmp_path / "race.sqlite3", keys=UserKeys(b"k"), batch_seconds=3600)
     await querylog.open()
-    service = Service(settings, sink=querylog)
+    service = build_service(settings, sink=querylog)
     await service.start()
     for question in ("what is dojo", "D1 chip", "tesla gpus"):
         await service.ask(question)

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from bot.answer.build import Answer
 from bot.answer.render import NOT_FOUND, answer_json, answer_text
+from bot.app import build_service
 from bot.cli.main import main
 from bot.discord.ui.embeds import (
     CONTENT_MAX,
@@ -78,7 +79,7 @@ BAD_URLS = [
 def seeds_service(tmp_path_factory: pytest.TempPathFactory) -> Service:
     db = tmp_path_factory.mktemp("hostile") / "log.sqlite3"
     overrides = {"corpus.dir": str(SEEDS), "db.path": str(db)}
-    service = Service(load_settings(env={}, overrides=overrides))
+    service = build_service(load_settings(env={}, overrides=overrides))
     asyncio.run(service.start())
     return service
 
@@ -310,7 +311,7 @@ def test_any_article_and_any_question_render_within_every_limit(
         (corpus / "any.md").write_text(article_file(title, body, source, url, excerpt))
         (corpus / "known.md").write_text("# Dojo\n\nThe dojo supercomputer trains networks.\n")
         overrides = {"corpus.dir": str(corpus), "db.path": str(Path(folder) / "q.sqlite3")}
-        service = Service(load_settings(env={}, overrides=overrides))
+        service = build_service(load_settings(env={}, overrides=overrides))
         for asked in (question, f"{title} {body[:200]}"):
             try:
                 answer = asyncio.run(_start_and_ask(service, asked))

@@ -3,19 +3,19 @@ from __future__ import annotations
 import json
 import sqlite3
 
+from bot.app import build_service
 from bot.model import AskContext
 from bot.querylog.migrations import SCHEMA_VERSION
 from bot.querylog.privacy import UserKeys
 from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
-from bot.service import Service
 from bot.settings import Settings
 
 
 async def ask_logged(settings: Settings, questions: list[str], context: AskContext) -> QueryLog:
     log = QueryLog(settings.db_path, keys=UserKeys(b"test-secret"))
     await log.open()
-    service = Service(settings, sink=log)
+    service = build_service(settings, sink=log)
     await service.start()
     for question in questions:
         await service.ask(question, context=context)
@@ -51,7 +51,7 @@ async def test_locked_database_loses_rows_but_answers_go_out(settings: Settings)
     try:
         log = QueryLog(settings.db_path, busy_timeout_ms=50, keys=UserKeys(b"k"))
         await log.open()
-        service = Service(settings, sink=log)
+        service = build_service(settings, sink=log)
         await service.start()
         answer = await service.ask("what is dojo")
         assert answer.answered

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_service
 from bot.model import AskContext
 from bot.querylog.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.querylog.privacy import UserKeys
 from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
-from bot.service import Service
 from bot.settings import Settings
 from tests.conftest import ROOT
 
@@ -159,7 +159,7 @@ async def test_read_only_database_answers_still_go_out(
 ) -> None:
     log = QueryLog(read_only, keys=UserKeys(b"k"))
     await log.open()
-    service = Service(settings, sink=log)
+    service = build_service(settings, sink=log)
     await service.start()
     answers = [await service.ask(q) for q in ("what is dojo", "D1 chip", "tesla gpus")]
     await log.close()
@@ -202,7 +202,7 @@ def test_user_keys_are_stable_secret_and_never_the_id(tmp_path: Path) -> None:
 async def test_cli_questions_are_logged_with_a_context(settings: Settings) -> None:
     log = QueryLog(settings.db_path, keys=UserKeys(b"k"))
     await log.open()
-    service = Service(settings, sink=log)
+    service = build_service(settings, sink=log)
     await service.start()
     await service.ask("what is dojo", context=AskContext("cli"))
     removed_before = await log.forget(1)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_service
 from bot.errors import CorpusError, QuestionError
-from bot.service import Service
 from bot.settings import Settings, load_settings
 from bot.watch import CorpusWatcher, folder_signature
 from tests.conftest import SEEDS
@@ -32,7 +32,7 @@ def settings_for(corpus: Path, tmp_path: Path) -> Settings:
 
 async def test_reindex_reports_added_changed_removed(tmp_path: Path) -> None:
     corpus = corpus_copy(tmp_path)
-    service = Service(settings_for(corpus, tmp_path))
+    service = build_service(settings_for(corpus, tmp_path))
     first = await service.start()
     assert first.documents == 5 and len(first.added) == 5
     (corpus / "000_4a1afd5bb2ee676d.txt").unlink()
@@ -48,7 +48,7 @@ async def test_reindex_reports_added_changed_removed(tmp_path: Path) -> None:
 
 
 async def test_concurrent_reindex_requests_share_one_build(tmp_path: Path) -> None:
-    service = Service(settings_for(corpus_copy(tmp_path), tmp_path))
+    service = build_service(settings_for(corpus_copy(tmp_path), tmp_path))
     await service.start()
     reports = await asyncio.gather(*(service.reindex() for _ in range(5)))
     assert len({id(report) for report in reports}) == 1
@@ -56,7 +56,7 @@ async def test_concurrent_reindex_requests_share_one_build(tmp_path: Path) -> No
 
 async def test_failed_reindex_keeps_the_old_index(tmp_path: Path) -> None:
     corpus = corpus_copy(tmp_path)
-    service = Service(settings_for(corpus, tmp_path))
+    service = build_service(settings_for(corpus, tmp_path))
     await service.start()
     before = service.snapshot
     shutil.rmtree(corpus)
@@ -68,7 +68,7 @@ async def test_failed_reindex_keeps_the_old_index(tmp_path: Path) -> None:
 
 async def test_questions_during_a_reindex_use_one_consistent_index(tmp_path: Path) -> None:
     corpus = corpus_copy(tmp_path)
-    service = Service(settings_for(corpus, tmp_path))
+    service = build_service(settings_for(corpus, tmp_path))
     await service.start()
     old_version = service.snapshot.version
     (corpus / "extra.md").write_text("# Extra\n\nExtra words.\n")
@@ -81,7 +81,7 @@ async def test_questions_during_a_reindex_use_one_consistent_index(tmp_path: Pat
 
 
 async def test_start_fails_clearly_without_a_corpus(tmp_path: Path) -> None:
-    service = Service(settings_for(tmp_path / "missing", tmp_path))
+    service = build_service(settings_for(tmp_path / "missing", tmp_path))
     with pytest.raises(CorpusError, match="corpus folder not found"):
         await service.start()
     with pytest.raises(CorpusError):
@@ -89,7 +89,7 @@ async def test_start_fails_clearly_without_a_corpus(tmp_path: Path) -> None:
 
 
 async def test_empty_and_overlong_questions(settings: Settings) -> None:
-    service = Service(settings)
+    service = build_service(settings)
     await service.start()
     for empty in ("", "   ", "\x00\n\t"):
         with pytest.raises(QuestionError):

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 import bot.index.assemble
+from bot.app import build_service
 from bot.corpus.loader import LoadOptions
 from bot.index import assemble, store
 from bot.index.engine import SparseEngine
 from bot.model import Article
-from bot.service import Service, build_snapshot
+from bot.service import build_snapshot
 from bot.settings import Settings, load_settings
 from bot.text.analysis import analyze
 from tests.conftest import SEEDS
@@ -139,11 +140,11 @@ async def test_service_uses_the_saved_index_across_restarts(
     tmp_path: Path, reads: list[str]
 ) -> None:
     settings = make_settings(tmp_path)
-    first = Service(settings)
+    first = build_service(settings)
     await first.start()
     answer = await first.ask("what is dojo")
     reads.clear()
-    second = Service(settings)
+    second = build_service(settings)
     report = await second.start()
     assert reads == [] and report.documents == 5
     again = await second.ask("what is dojo")

@@ -19,6 +19,7 @@ from typing import Any, NoReturn, TextIO
 
 from bot.answer.evaluate import Outcome, QuestionFileError, read_questions, score
 from bot.answer.render import answer_json, answer_text
+from bot.app import running
 from bot.cli.stats import StatsUsageError, add_stats_arguments
 from bot.corpus.metadata import parse_date
 from bot.errors import CorpusError, QuestionError, SettingsError
@@ -269,18 +270,10 @@ async def _run_verb(args: argparse.Namespace, settings: Settings, out: TextIO) -
         from bot.cli.stats import cmd_stats
 
         return await cmd_stats(args, settings, out)
-    from bot.querylog.writer import open_log_from
-
-    querylog = open_log_from(settings)
-    await querylog.open()
     # evaluation questions are not people's questions: they stay out of the log
-    service = Service(settings, sink=None if args.verb == "eval" else querylog)
-    try:
-        if args.verb != "reindex":
-            await service.start()
-        return await _HANDLERS[args.verb](args, service, out)
-    finally:
-        await querylog.close()
+    logged, start = args.verb != "eval", args.verb != "reindex"
+    async with running(settings, log_questions=logged, start=start) as app:
+        return await _HANDLERS[args.verb](args, app.service, out)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

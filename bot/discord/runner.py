@@ -14,10 +14,9 @@ import sys
 import aiohttp
 import discord
 
+from bot.app import running
 from bot.discord.bot import CorpusBot
-from bot.querylog.writer import open_log_from
 from bot.redact import install_redaction, redact, remove_redaction
-from bot.service import Service
 from bot.settings import Settings
 from bot.shutdown import stop_on_signals
 
@@ -56,15 +55,12 @@ async def run_bot(settings: Settings) -> int:
 
 async def _run(settings: Settings, token: str) -> int:
     """Start the service and the bot; map connection failures to one line."""
-    querylog = open_log_from(settings)
-    await querylog.open()
-    service = Service(settings, sink=querylog)
     try:
-        await service.start()
-        bot = CorpusBot(settings, service, settings.db_path.parent, querylog)
-        stop_on_signals(bot.close)
-        async with bot:
-            await bot.start(token)
+        async with running(settings) as app:
+            bot = CorpusBot(settings, app.service, settings.db_path.parent, app.querylog)
+            stop_on_signals(bot.close)
+            async with bot:
+                await bot.start(token)
     except discord.LoginFailure:
         _say(f"Discord rejected the token in {TOKEN_ENV}: check it in the developer portal")
         return EXIT_FAILED
@@ -75,8 +71,6 @@ async def _run(settings: Settings, token: str) -> int:
         log.debug("could not connect to Discord", exc_info=True)
         _say(f"cannot connect to Discord: {_describe(exc)}", token)
         return EXIT_FAILED
-    finally:
-        await querylog.close()
     return 0
 
 
