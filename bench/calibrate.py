@@ -41,7 +41,7 @@ from bot.corpus.loader import LoadOptions
 from bot.index.assemble import assemble
 from bot.index.search import Index
 from bot.index.store import settings_key
-from bot.service import weights_of
+from bot.service import build_index
 from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,12 +118,12 @@ class Data:
         return [r for r in self.rows if r.corpus in names and r.kind in wanted]
 
 
-def build_index(corpus: Corpus) -> Index:
+def index_for(corpus: Corpus) -> Index:
     """The index the bot would build for ``corpus`` with the default settings."""
     settings = load_settings(env={}, overrides={"corpus.dir": str(corpus.root)})
     options = LoadOptions(url_template=corpus.url_template)
     parts = assemble(corpus.root, options, settings_key(options), None, workers=1)
-    return Index.from_parts(parts, weights_of(settings), settings.search.unknown_word_weight)
+    return build_index(parts, settings)
 
 
 def ask(index: Index, text: str, allowed: np.ndarray | None = None) -> tuple[list[float], str]:
@@ -146,7 +146,7 @@ def questions_of(corpus: Corpus) -> list[Question]:
 def collect(corpora: Sequence[Corpus], seed: int = 7) -> Data:
     """Rows for every corpus: own questions, masked answerable ones, others' questions."""
     data = Data()
-    indexes = {c.name: build_index(c) for c in corpora}
+    indexes = {c.name: index_for(c) for c in corpora}
     own = {c.name: questions_of(c) for c in corpora}
     rng = random.Random(seed)
     for corpus in corpora:

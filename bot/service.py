@@ -98,7 +98,6 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
         max_file_bytes=settings.corpus.max_file_bytes,
         url_template=settings.corpus.url_template,
     )
-    weights = weights_of(settings)
     key = store.settings_key(options)
     folder = settings.corpus.index_cache
     cache = store.cache_file(Path(folder), root) if folder else None
@@ -110,8 +109,7 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
             store.save(cache, parts)
         except OSError as exc:
             log.warning("cannot save the index to %s: %s", cache, exc)
-    search = settings.search
-    index = Index.from_parts(parts, weights, search.unknown_word_weight)
+    index = build_index(parts, settings)
     stamps = "".join(f"{k}:{v};" for k, v in sorted(parts.stamps.items()))
     version = hashlib.blake2b(f"{key}|{stamps}".encode(), digest_size=6).hexdigest()
     lexicon.warm_up()
@@ -126,6 +124,11 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
         build_ms=(time.perf_counter() - started) * 1000,
         bar=bar,
     )
+
+
+def build_index(parts: Parts, settings: Settings) -> Index:
+    """The one way an index is made: from the analysed corpus, with the settings' weights."""
+    return Index(parts, weights_of(settings), settings.search.unknown_word_weight)
 
 
 def answer_options(settings: Settings, bar: float | None = None) -> AnswerOptions:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
-from bot.corpus.loader import LoadOptions, load_corpus
+from bot.index.assemble import analyse
 from bot.index.search import Index
 from bot.model import Article
+from bot.service import build_index, build_snapshot
 from bot.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,23 +30,36 @@ def needs_shared(path: Path) -> pytest.MarkDecorator:
     return pytest.mark.skipif(not path.is_dir(), reason=f"{path} not present")
 
 
+def corpus_index(corpus: Path, url_template: str = "") -> Index:
+    """The index of a corpus folder, built as the service builds it (no saved index)."""
+    settings = load_settings(
+        env={},
+        overrides={
+            "corpus.dir": str(corpus),
+            "corpus.url_template": url_template,
+            "corpus.index_cache": "",
+        },
+    )
+    return build_snapshot(settings).index
+
+
 @pytest.fixture(scope="session")
 def seeds_index() -> Index:
-    return Index(load_corpus(SEEDS).articles)
+    return corpus_index(SEEDS)
 
 
 @pytest.fixture(scope="session")
 def powerapps_index() -> Index:
     if not POWERAPPS.is_dir():
         pytest.skip("shared corpora not present")
-    return Index(load_corpus(POWERAPPS).articles)
+    return corpus_index(POWERAPPS)
 
 
 @pytest.fixture(scope="session")
 def rust_index() -> Index:
     if not RUST_BLOG.is_dir():
         pytest.skip("shared corpora not present")
-    return Index(load_corpus(RUST_BLOG, LoadOptions(url_template=RUST_URLS)).articles)
+    return corpus_index(RUST_BLOG, RUST_URLS)
 
 
 @pytest.fixture
@@ -80,3 +95,9 @@ def run_cli(
 def body_article(body: str) -> Article:
     """An article with only a body (for excerpt tests)."""
     return Article(id="a.md", title="t", url=None, source=None, published=None, body=body)
+
+
+def index_of(articles: Sequence[Article], **overrides: object) -> Index:
+    """An index over articles made in a test, built the one way the service builds one."""
+    settings = load_settings(env={}, overrides=dict(overrides))
+    return build_index(analyse(articles), settings)

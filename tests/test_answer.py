@@ -5,7 +5,7 @@ from bot.answer.excerpt import best_passage, highlight, split_sentences, trim
 from bot.answer.render import answer_json, answer_text
 from bot.index.search import Index
 from bot.model import Article, RelatedLink
-from tests.conftest import body_article
+from tests.conftest import body_article, index_of
 
 
 def answer_for(index: Index, question: str, k: int = 3, **options: object) -> Answer:
@@ -170,7 +170,7 @@ def test_the_quote_comes_from_the_best_heading_and_links_to_its_anchor() -> None
         body=parsed.body,
         sections=parsed.sections,
     )
-    index = Index([article, body_article("Something else entirely about frozen lakes.")])
+    index = index_of([article, body_article("Something else entirely about frozen lakes.")])
     answer = answer_for(index, "frozen model immutable", min_confidence=0.0)
     top = answer.results[0]
     assert top.article.id == "m.md"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.index.search import Index
 from bot.model import Article
 from bot.text.analysis import surface_words
 from bot.text.dates import AskedDates, asked_dates
+from tests.conftest import index_of
 
 
 def dates(text: str) -> AskedDates:
@@ -49,7 +49,7 @@ def test_a_question_s_date_and_phrases_reorder_close_contenders() -> None:
             body="Monthly feature update with new controls.",
         )
 
-    index = Index(
+    index = index_of(
         [
             item("a", "Feature update", "2021-01-10T00:00:00+00:00"),
             item("b", "Feature update", "2021-02-10T00:00:00+00:00"),

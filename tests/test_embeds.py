@@ -17,9 +17,9 @@ from bot.discord.ui.embeds import (
     safe_url,
 )
 from bot.discord.ui.views import AnswerView, PageState
-from bot.index.search import Index
 from bot.model import Article, Filters, RelatedLink, Skipped
 from bot.service import ReindexReport
+from tests.conftest import index_of
 
 
 def check_limits(embed: discord.Embed) -> None:
@@ -44,7 +44,7 @@ def huge_answer(title: str, body: str, source: str, url: str):  # type: ignore[n
         )
         for n in range(12)
     ]
-    index = Index(articles)
+    index = index_of(articles)
     query = index.parse(f"{title} {body[:200]}")
     hits = index.search(query, 10, extra=5)
     return build_answer(index, query, hits, 10, AnswerOptions(min_confidence=0.0, related_count=10))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.answer.related import key_terms, similar
 from bot.index.search import Index
 from bot.model import Article
-from tests.conftest import RUST_BLOG, needs_shared
+from tests.conftest import RUST_BLOG, index_of, needs_shared
 
 
 def article(name: str, title: str, body: str) -> Article:
@@ -26,7 +26,7 @@ ARTICLES = [
 
 
 def test_similar_articles_share_rare_words() -> None:
-    index = Index(ARTICLES)
+    index = index_of(ARTICLES)
     doc = index.position("a.md")
     assert doc is not None
     assert [index.articles[d].id for d in similar(index, doc, 3)] == ["b.md"]
@@ -36,7 +36,7 @@ def test_similar_articles_share_rare_words() -> None:
 
 
 def test_nothing_rather_than_filler_and_cited_articles_left_out() -> None:
-    index = Index(ARTICLES)
+    index = index_of(ARTICLES)
     garden, doc = index.position("e.md"), index.position("a.md")
     assert garden is not None and doc is not None
     assert similar(index, garden, 3) == []

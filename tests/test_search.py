@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-from bot.corpus.loader import load_corpus
 from bot.index.facets import facets
-from bot.index.search import Index, Weights, passes
+from bot.index.search import Index, passes
 from bot.model import Article, Filters
-from tests.conftest import SEEDS
+from tests.conftest import SEEDS, corpus_index, index_of
 
 
 def _article(id_: str, title: str, **kw: object) -> Article:
@@ -65,7 +64,9 @@ PADDING = [
 
 
 def test_ties_are_broken_by_id() -> None:
-    index = Index([_article(f"{n}.md", f"story {n}", body="common") for n in (3, 1, 2)] + PADDING)
+    index = index_of(
+        [_article(f"{n}.md", f"story {n}", body="common") for n in (3, 1, 2)] + PADDING
+    )
     assert top_ids(index, "common") == ["1.md", "2.md", "3.md"]
     assert index.search(index.parse("common"), 3) == index.search(index.parse("common"), 3)
 
@@ -77,7 +78,7 @@ def test_same_story_from_several_sources_is_grouped() -> None:
         _article("c.md", "Canvas apps get offline support", source="C"),
         *PADDING,
     ]
-    index = Index(articles)
+    index = index_of(articles)
     hits = index.search(index.parse("power apps data exposure changes"), 3)
     assert index.articles[hits[0].doc].id == "a.md"
     assert [index.articles[d].id for d in hits[0].duplicates] == ["b.md"]
@@ -109,8 +110,9 @@ def test_facets_list_topics_and_sources_most_common_first(seeds_index: Index) ->
 
 
 def test_empty_question_and_empty_index() -> None:
-    assert Index([]).search(Index([]).parse("anything"), 3) == []
-    index = Index(load_corpus(SEEDS).articles)
+    empty = index_of([])
+    assert empty.search(empty.parse("anything"), 3) == []
+    index = corpus_index(SEEDS)
     assert index.search(index.parse("the of and"), 3) == []
 
 
@@ -120,6 +122,6 @@ def test_title_weight_lifts_title_matches() -> None:
         _article("title.md", "gizmo announcement", body="filler " * 30),
         *PADDING,
     ]
-    assert top_ids(Index(articles, Weights()), "gizmo")[0] == "title.md"
-    flat = Weights(title=1, excerpt=1, body=1, meta=1, related=1)
-    assert set(top_ids(Index(articles, flat), "gizmo")) == {"body.md", "title.md"}
+    assert top_ids(index_of(articles), "gizmo")[0] == "title.md"
+    flat = {f"search.weight_{name}": 1.0 for name in ("title", "headings", "excerpt", "body")}
+    assert set(top_ids(index_of(articles, **flat), "gizmo")) == {"body.md", "title.md"}

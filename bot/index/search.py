@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bot.index.assemble import analyse
 from bot.index.engine import FieldStats, SparseEngine, top_positions
 from bot.index.fields import FIELDS, PAIRS, Weights, analyze_with_words, field_texts, phrase_pairs
 from bot.index.parts import Parts
@@ -83,27 +82,14 @@ class Index:
     Articles are kept in id order, so a tie on score falls to the smaller id.
     """
 
-    def __init__(
-        self,
-        articles: Sequence[Article],
-        weights: Weights | None = None,
-        unknown_word_weight: float = 3.0,
-    ) -> None:
-        """Analyse ``articles`` here and index them (tests and small tools; the
-        service builds from saved parts with :meth:`from_parts`)."""
-        self._setup(analyse(articles), weights or Weights(), unknown_word_weight)
-
-    @classmethod
-    def from_parts(cls, parts: Parts, weights: Weights, unknown_word_weight: float = 3.0) -> Index:
-        """An index over analysed parts (a saved index, or one rebuilt for changed files).
+    def __init__(self, parts: Parts, weights: Weights, unknown_word_weight: float = 3.0) -> None:
+        """An index over the analysed corpus (see :func:`bot.service.build_index`).
 
         ``unknown_word_weight`` scales, for the abstain decision, a question
         word no article holds: a rare such word is most often the very thing
         the corpus does not cover.
         """
-        index = cls.__new__(cls)
-        index._setup(parts, weights, unknown_word_weight)
-        return index
+        self._setup(parts, weights, unknown_word_weight)
 
     def _setup(self, parts: Parts, weights: Weights, unknown_word_weight: float) -> None:
         self.weights = weights
