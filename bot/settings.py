@@ -21,8 +21,43 @@ from bot.errors import SettingsError
 
 log = logging.getLogger(__name__)
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.toml"
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+# Settings whose relative paths name the bot's own files (the built-in corpus), and
+# those that name what it writes (the query log, the saved index).
+_BUILTIN_PATH_KEYS = ("corpus.dir",)
+_STATE_PATH_KEYS = ("db.path", "corpus.index_cache")
+
+
+def builtin_root() -> Path:
+    """Where the built-in corpus (``seeds/``) and default settings (``config/``) are: the
+    source checkout, or the installed package, which ships them as package data."""
+    if (PROJECT_ROOT / "config" / "default.toml").is_file():
+        return PROJECT_ROOT
+    return PACKAGE_DIR
+
+
+STATE_ENV = "CORPUS_BOT_STATE_DIR"
+
+
+def state_root() -> Path:
+    """Where the default settings put the query log and the saved index (their ``data/``):
+    ``$CORPUS_BOT_STATE_DIR`` when set; else the source checkout; installed, the user's
+    state folder (``$XDG_STATE_HOME`` or ``~/.local/state``, then ``corpus-bot``)."""
+    if os.environ.get(STATE_ENV):
+        return Path(os.environ[STATE_ENV])
+    if builtin_root() == PROJECT_ROOT:
+        return PROJECT_ROOT
+    state = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(state) / "corpus-bot"
+
+
+def default_config() -> Path:
+    """The default settings file (``config/default.toml``)."""
+    return builtin_root() / "config" / "default.toml"
+
+
+DEFAULT_CONFIG = default_config()
 
 
 @dataclass(frozen=True)
@@ -78,6 +113,16 @@ class DbSettings:
     user_key_secret: str = ""
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """What the running bot logs."""
+
+    level: str = "INFO"
+
+
 @dataclass(frozen=True)
 class DiscordSettings:
     """The Discord bot."""
@@ -100,6 +145,7 @@ class Settings:
     answer: AnswerSettings = field(default_factory=AnswerSettings)
     db: DbSettings = field(default_factory=DbSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
+    log: LogSettings = field(default_factory=LogSettings)
 
     @property
     def corpus_dir(self) -> Path:
@@ -116,7 +162,7 @@ class Settings:
         db = dataclasses.replace(self.db, user_key_secret="***" if self.db.user_key_secret else "")
         return (
             f"Settings(corpus={self.corpus!r}, search={self.search!r}, answer={self.answer!r}, "
-            f"db={db!r}, discord={self.discord!r})"
+            f"db={db!r}, discord={self.discord!r}, log={self.log!r})"
         )
 
 
@@ -154,7 +200,7 @@ RETIRED = {
     "search.engine": "every corpus is scored with BM25F by one engine",
     "search.min_coverage": "the abstain decision is now search.min_confidence",
 }
-_PATH_KEYS = ("corpus.dir", "db.path", "corpus.index_cache")
+_PATH_KEYS = _BUILTIN_PATH_KEYS + _STATE_PATH_KEYS
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:
@@ -190,11 +236,17 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
         raise SettingsError(f"setting {name} must be a {expected}, got {value!r}") from None
 
 
+_CHOICES: dict[str, tuple[str, ...]] = {"log.level": LOG_LEVELS}
+
+
 def _check_range(name: str, value: Any) -> None:
     if name in _RANGES:
         low, high = _RANGES[name]
         if not low <= value <= high:
             raise SettingsError(f"setting {name} must be between {low:g} and {high:g}, got {value}")
+    if name in _CHOICES and str(value).upper() not in _CHOICES[name]:
+        choices = ", ".join(_CHOICES[name])
+        raise SettingsError(f"setting {name} must be one of {choices}, got {value!r}")
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -210,9 +262,22 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"config file {path} is not valid TOML: {exc}") from None
 
 
-def _merge_file(values: dict[str, dict[str, Any]], data: dict[str, Any], origin: Path) -> None:
-    """Fold one TOML document into ``values``; relative paths resolve against ``base``."""
-    base = origin.parent.parent if origin == DEFAULT_CONFIG else origin.parent
+def _base_for(name: str, origin: Path, is_default: bool) -> Path:
+    """What a relative path in ``origin`` is relative to: a local file's folder; for the
+    default settings, the built-in files' root or the state folder."""
+    if not is_default:
+        return origin.parent
+    return builtin_root() if name in _BUILTIN_PATH_KEYS else state_root()
+
+
+def _relative(path: str) -> bool:
+    return bool(path) and not Path(path).is_absolute()
+
+
+def _merge_file(
+    values: dict[str, dict[str, Any]], data: dict[str, Any], origin: Path, is_default: bool = False
+) -> None:
+    """Fold one TOML document into ``values``, resolving relative paths (see :func:`_base_for`)."""
     for section, entries in data.items():
         if section not in values or not isinstance(entries, dict):
             raise SettingsError(f"unknown settings section [{section}] in {origin}")
@@ -223,8 +288,9 @@ def _merge_file(values: dict[str, dict[str, Any]], data: dict[str, Any], origin:
                 continue
             if key not in values[section]:
                 raise SettingsError(f"unknown setting {section}.{key} in {origin}")
-            if f"{section}.{key}" in _PATH_KEYS and isinstance(value, str):
-                value = str(base / value) if value and not Path(value).is_absolute() else value
+            name = f"{section}.{key}"
+            if name in _PATH_KEYS and isinstance(value, str) and _relative(value):
+                value = str(_base_for(name, origin, is_default) / value)
             values[section][key] = value
 
 
@@ -251,8 +317,9 @@ def load_settings(
         f.name: dict(dataclasses.asdict(getattr(defaults, f.name)))
         for f in dataclasses.fields(Settings)
     }
-    if DEFAULT_CONFIG.is_file():
-        _merge_file(values, read_toml(DEFAULT_CONFIG), DEFAULT_CONFIG)
+    defaults_file = default_config()
+    if defaults_file.is_file():
+        _merge_file(values, read_toml(defaults_file), defaults_file, is_default=True)
     local = config or (Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None)
     if local is not None:
         _merge_file(values, read_toml(local), local)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -23,6 +23,18 @@ POWERAPPS = SHARED / "corpora" / "powerapps-news"
 RUST_BLOG = SHARED / "corpora" / "rust-blog"
 EVAL_DIR = ROOT / "tests" / "eval"
 RUST_URLS = "https://blog.rust-lang.org/{path}/"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _state_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The default settings put the query log and saved index under a temporary folder,
+    so no test writes into the checkout."""
+    from bot.settings import STATE_ENV
+
+    state = tmp_path_factory.mktemp("state")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(STATE_ENV, str(state))  # child processes inherit it
+        yield
 
 
 def needs_shared(path: Path) -> pytest.MarkDecorator:

@@ -7,6 +7,7 @@ import asyncio
 import io
 import logging
 import os
+import signal
 import socket
 import sqlite3
 import sys
@@ -274,3 +275,53 @@ async def test_run_with_a_rejected_token_is_one_line_without_the_token(
     assert TOKEN not in output
     login = await strict_discord.wait_for_request("GET", r"/users/@me")
     assert login.status == 401
+
+
+@pytest_asyncio.fixture
+async def open_discord() -> AsyncIterator[FakeDiscord]:
+    """A fake Discord that accepts the test token."""
+    async with FakeDiscord(default_config(token=TOKEN)) as fake:
+        with patched_discord(fake):
+            yield fake
+
+
+async def test_run_logs_its_start_up_at_info_by_default(
+    open_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_"))}
+    env.update({"DISCORD_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)})
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(RUN_AGAINST),
+        open_discord.api_url,
+        open_discord.gateway_url,
+        "--",
+        "run",
+        "--db",
+        str(tmp_path / "q.sqlite3"),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+
+    async def read_until_invite() -> None:
+        assert process.stderr is not None
+        while not any("invite URL" in line for line in lines):
+            line = await process.stderr.readline()
+            if not line:
+                return
+            lines.append(line.decode())
+
+    await asyncio.wait_for(read_until_invite(), 60)
+    process.send_signal(signal.SIGTERM)
+    rest = await asyncio.wait_for(process.stderr.read(), 60)
+    await process.wait()
+    output = "".join(lines) + rest.decode()
+    assert process.returncode == 0, output
+    for expected in ("index ", "answers need confidence", "slash commands", "logged in as"):
+        assert expected in output, (expected, output)
+    assert "invite URL: https://discord.com/oauth2/authorize?" in output
+    assert TOKEN not in output and "Traceback" not in output

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import bot.settings
 from bot.errors import SettingsError
 from bot.settings import DEFAULT_CONFIG, PROJECT_ROOT, Settings, load_settings
 
@@ -35,7 +36,9 @@ def test_every_setting_has_a_comment() -> None:
 def test_relative_paths_in_default_toml_resolve_against_the_project() -> None:
     settings = load_settings(env={})
     assert settings.corpus_dir == PROJECT_ROOT / "seeds"
-    assert settings.db_path == PROJECT_ROOT / "data" / "corpus-bot.sqlite3"
+    state = bot.settings.state_root()  # patched by conftest: tests write only to temporary folders
+    assert settings.db_path == state / "data" / "corpus-bot.sqlite3"
+    assert state != PROJECT_ROOT
 
 
 def test_environment_overrides_file_and_is_typed(tmp_path: Path) -> None:

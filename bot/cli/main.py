@@ -49,7 +49,9 @@ def _shared(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", metavar="PATH", help="query log file (default: settings)")
     parser.add_argument("--config", metavar="PATH", help="local settings file (TOML)")
     parser.add_argument("-k", type=int, metavar="N", help="number of results (1-25)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="log progress to stderr (run: debug)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -265,7 +267,7 @@ async def _run_verb(args: argparse.Namespace, settings: Settings, out: TextIO) -
     if args.verb == "run":
         from bot.discord.runner import run_bot
 
-        return await run_bot(settings)
+        return await run_bot(settings, verbose=args.verbose)
     if args.verb == "stats":
         from bot.cli.stats import cmd_stats
 
