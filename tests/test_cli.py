@@ -100,7 +100,7 @@ def test_reindex_reports_documents_skips_and_time(tmp_path: Path, db: str) -> No
 
 
 def test_eval_prints_metrics_and_misses(db: str) -> None:
-    code, out = call("eval", "--db", db, str(ROOT.parent / "shared/eval/seed-questions.jsonl"))
+    code, out = call("eval", "--db", db, str(ROOT / "tests/eval/seeds-questions.jsonl"))
     assert code == 0
     assert "recall@1" in out and "MRR@10" in out and "abstain precision" in out
     code, out = call("eval", "--db", db, "--json", str(ROOT / "tests/eval/seeds-questions.jsonl"))
