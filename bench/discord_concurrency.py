@@ -21,7 +21,7 @@ from bot.app import build_service
 from bot.discord.bot import CorpusBot
 from bot.querylog.stats import percentile
 from bot.settings import load_settings
-from tests.fakediscord import (
+from fakediscord import (
     IDS,
     FakeConfig,
     FakeDiscord,

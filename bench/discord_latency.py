@@ -21,7 +21,7 @@ from bot.app import build_service
 from bot.discord.bot import CorpusBot
 from bot.querylog.stats import percentile
 from bot.settings import load_settings
-from tests.fakediscord import IDS, FakeDiscord, patched_discord, running_bot
+from fakediscord import IDS, FakeDiscord, patched_discord, running_bot
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -283,7 +283,7 @@ FIELD = st.text(max_size=200)
 
 
 def article_file(title: str, body: str, source: str, url: str, excerpt: str) -> str:
-    meta = {"title": title, "source": source, "url": url, "excerpt": excerpt}
+    meta: dict[str, object] = {"title": title, "source": source, "url": url, "excerpt": excerpt}
     meta["related"] = [{"title": f"{title} related", "url": url, "source": source}]
     return "---\n" + yaml.safe_dump(meta, allow_unicode=True) + "---\n" + body
 

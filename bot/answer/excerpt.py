@@ -53,12 +53,17 @@ class Excerpt:
         """The text without any marking (inline code keeps its backticks)."""
         return "".join(text for text, _kind in self.segments)
 
-    def markdown(self, escape: Callable[[str], str] = lambda s: s) -> str:
-        """Matches in ``**bold**``, code verbatim; ``escape`` applies to the rest."""
+    def markdown(
+        self,
+        escape: Callable[[str], str] = lambda s: s,
+        code: Callable[[str], str] = lambda s: s,
+    ) -> str:
+        """Matches in ``**bold**``, code verbatim; ``escape`` applies to the text and
+        ``code`` to inline code (with its backticks), for a surface's own safety."""
         parts = []
         for text, kind in self.segments:
             if kind == CODE:
-                parts.append(text)
+                parts.append(code(text))
             elif kind == MATCH:
                 parts.append(f"**{escape(text)}**")
             else:

@@ -72,6 +72,11 @@ def escape(text: str) -> str:
     return text.replace("<@", "<@\u200b").replace("<#", "<#\u200b")
 
 
+def inert_code(text: str) -> str:
+    """Inline code kept verbatim but for control and bidi-override characters."""
+    return _INVISIBLE.sub("", _SPACES.sub(" ", text))
+
+
 def safe_url(url: str | None) -> str | None:
     """The URL if it is a plain http(s) link with a host that Discord will accept, else ``None``.
 
@@ -166,7 +171,7 @@ def answer_embed(answer: Answer, page: int = 0, first_number: int = 1) -> discor
         url=safe_url(top.link),
         colour=COLOUR_ANSWER,
     )
-    excerpt = top.excerpt.markdown(escape) if page == 0 else ""
+    excerpt = top.excerpt.markdown(escape, inert_code) if page == 0 else ""
     citations = "\n".join(_citations(answer.results, first_number))
     notes = "".join(f"{line}\n" for line in notes_lines(answer)) if page == 0 else ""
     head = f"{cut(excerpt, 1500)}\n\n" if excerpt else ""

@@ -13,8 +13,8 @@ from bot.app import build_service
 from bot.discord.bot import CorpusBot
 from bot.querylog.writer import QueryLog
 from bot.settings import Settings, load_settings
+from fakediscord import IDS, FakeDiscord, MessageRecord, running_bot
 from tests.conftest import SEEDS
-from tests.fakediscord import IDS, FakeDiscord, MessageRecord, running_bot
 
 EPHEMERAL = 64
 MANAGE_GUILD = str(discord.Permissions(manage_guild=True).value)

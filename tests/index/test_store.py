@@ -11,7 +11,7 @@ import pytest
 
 import bot.index.assemble
 from bot.app import build_service
-from bot.corpus.loader import LoadOptions
+from bot.corpus.loader import LoadOptions, load_file
 from bot.index import assemble, store
 from bot.index.engine import SparseEngine
 from bot.model import Article
@@ -38,7 +38,7 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 def reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every corpus file the store reads and parses."""
     seen: list[str] = []
-    real = bot.index.assemble.load_file
+    real = load_file
 
     def counting(root: Path, path: Path, options: LoadOptions) -> Article:
         seen.append(path.name)

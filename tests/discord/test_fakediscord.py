@@ -11,9 +11,9 @@ import pytest_asyncio
 from discord import app_commands
 from discord.ext import commands
 
-from tests.fakediscord import IDS, FakeDiscord, running_bot
+from fakediscord import IDS, FakeDiscord, running_bot
 
-pytest_plugins = ["tests.fakediscord.fixtures"]
+pytest_plugins = ["fakediscord.fixtures"]
 
 COLOURS = ["red", "green", "blue", "rebeccapurple"]
 TIMEOUT = 5.0

@@ -16,7 +16,8 @@ from bot.discord.bot import CorpusBot
 from bot.discord.ui.replies import ERROR_MESSAGE
 from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
-from tests.discord_support import (
+from fakediscord import IDS, FakeDiscord, FakeUser, WaitTimeout, running_bot
+from tests.discord.support import (
     EPHEMERAL,
     MANAGE_GUILD,
     MANAGE_GUILD_BIT,
@@ -26,9 +27,8 @@ from tests.discord_support import (
     buttons,
     running_corpus_bot,
 )
-from tests.fakediscord import IDS, FakeDiscord, FakeUser, WaitTimeout, running_bot
 
-pytest_plugins = ["tests.fakediscord.fixtures"]
+pytest_plugins = ["fakediscord.fixtures"]
 
 
 @pytest_asyncio.fixture

@@ -8,10 +8,10 @@ from pathlib import Path
 from bot.app import build_service
 from bot.discord.bot import CorpusBot
 from bot.settings import load_settings
+from fakediscord import IDS, FakeDiscord, running_bot
 from tests.conftest import SEEDS
-from tests.fakediscord import IDS, FakeDiscord, running_bot
 
-pytest_plugins = ["tests.fakediscord.fixtures"]
+pytest_plugins = ["fakediscord.fixtures"]
 
 QUESTIONS = ["what is dojo", "D1 chip", "5,760 GPUs", "How do I bake sourdough?", "vision only"]
 

@@ -8,7 +8,7 @@ Typical use::
                 rec = await fake.send_slash_command("ping")
                 assert (await rec.wait_callback())["data"]["content"] == "pong"
 
-Fixtures live in :mod:`tests.fakediscord.fixtures`.
+Fixtures live in :mod:`fakediscord.fixtures`.
 """
 
 from __future__ import annotations

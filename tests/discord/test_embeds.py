@@ -105,3 +105,13 @@ def test_reindex_report_lists_every_skip_within_limits() -> None:
     check_limits(embed)
     failed = report_embed(ReindexReport(5, (), (), (), (), 1.0, "abc", ok=False, error="boom"))
     assert failed.title is not None and "previous index is still in use" in failed.title
+
+
+def test_control_characters_inside_inline_code_never_reach_discord() -> None:
+    from bot.answer.excerpt import highlight
+    from bot.discord.ui.embeds import escape, inert_code
+
+    excerpt = highlight("Run `rm \x1b[2J\u202e` now, then `ok`.", frozenset({"run"}))
+    text = excerpt.markdown(escape, inert_code)
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "`rm [2J`" in text and "`ok`" in text

@@ -16,6 +16,7 @@ import pytest
 import bot.corpus.loader
 from bot.answer.build import Answer
 from bot.app import build_service
+from bot.corpus.files import read_text as read_file_text
 from bot.corpus.loader import LoadOptions, load_corpus
 from bot.settings import Settings, load_settings
 from tests.conftest import ROOT, SEEDS
@@ -121,7 +122,7 @@ async def test_the_size_limit_comes_from_settings(tmp_path: Path) -> None:
 
 def patch_reads(monkeypatch: pytest.MonkeyPatch, before_read: Callable[[Path], None]) -> None:
     """Run ``before_read`` on each file between the listing and the read."""
-    real = bot.corpus.loader.read_text
+    real = read_file_text
 
     def read_text(path: Path, max_bytes: int) -> str:
         before_read(path)

@@ -24,8 +24,8 @@ from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
 from bot.redact import MASK, RedactingFilter, install_redaction, remove_redaction
 from bot.settings import Settings
+from fakediscord import FakeDiscord, default_config, patched_discord
 from tests.conftest import ROOT
-from tests.fakediscord import FakeDiscord, default_config, patched_discord
 
 TOKEN = "MTIwMDAwMDAwMDAwMDAwMDAwMQ.GfAkEt.0k3n-sh0uld-n3v3r-b3-pr1nt3d"
 RUN_AGAINST = ROOT / "tests" / "scripts" / "run_against.py"

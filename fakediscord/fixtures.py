@@ -1,4 +1,4 @@
-"""pytest fixtures; enable with ``pytest_plugins = ["tests.fakediscord.fixtures"]``.
+"""pytest fixtures; enable with ``pytest_plugins = ["fakediscord.fixtures"]``.
 
 Override ``fake_discord_config`` in a test module or conftest to change the world.
 """

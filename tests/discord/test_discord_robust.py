@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,9 @@ from bot.answer.build import Answer
 from bot.app import build_service
 from bot.discord.bot import CorpusBot
 from bot.discord.cogs.ask import EMPTY_QUESTION
-from tests.discord_support import (
+from fakediscord import IDS, FakeDiscord, MessageRecord, running_bot
+from fakediscord.recorder import RecordedRequest
+from tests.discord.support import (
     EPHEMERAL,
     MANAGE_GUILD,
     NO_PERMISSIONS,
@@ -24,10 +27,9 @@ from tests.discord_support import (
     buttons,
     running_corpus_bot,
 )
-from tests.fakediscord import IDS, FakeDiscord, MessageRecord, running_bot
 from tests.test_hostile import HOSTILE, LONG, assert_inert
 
-pytest_plugins = ["tests.fakediscord.fixtures"]
+pytest_plugins = ["fakediscord.fixtures"]
 
 NOTE = re.compile(r"\*Your question was cut to its first [\d,]+ characters\.\*")
 
@@ -177,7 +179,7 @@ async def test_followup_429_and_502_are_retried(
         reply = await ask(fake_discord, "D1 chip")
         assert "Dojo" in reply.embeds[0]["title"] and fault.remaining == 0
         failed = await fake_discord.wait_for_request(
-            "POST", webhook, include_faults=True, predicate=lambda r, s=status: r.status == s
+            "POST", webhook, include_faults=True, predicate=partial(has_status, status)
         )
         assert failed.fault
 
@@ -275,3 +277,7 @@ async def test_a_failing_mention_gets_one_sentence(
     assert reply.content.startswith("Sorry") and "exploded" not in reply.content
     assert isinstance(reply.allowed_mentions, dict)
     assert discord.AllowedMentions.none().to_dict()["parse"] == reply.allowed_mentions["parse"]
+
+
+def has_status(status: int, record: RecordedRequest) -> bool:
+    return record.status == status
