@@ -113,9 +113,7 @@ def test_discord_code_lives_in_bot_discord_only() -> None:
 def test_the_package_list_names_every_package() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     listed = set(config["tool"]["setuptools"]["packages"])
-    present = {
-        ".".join(path.parent.relative_to(ROOT).parts) for path in BOT.rglob("__init__.py")
-    }
+    present = {".".join(path.parent.relative_to(ROOT).parts) for path in BOT.rglob("__init__.py")}
     assert present <= listed
     assert listed - present == {"bot.seeds", "bot.config"}  # package data, mapped in
 
