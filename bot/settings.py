@@ -260,6 +260,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"cannot read config file {path}: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"config file {path} is not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise SettingsError(f"config file {path} is not UTF-8 text") from None
 
 
 def _base_for(name: str, origin: Path, is_default: bool) -> Path:
@@ -331,6 +333,28 @@ def load_settings(
     return _build(defaults, values)
 
 
+# Paths that must name something: empty would silently mean the working folder.
+_REQUIRED_PATHS = ("corpus.dir", "db.path")
+
+
+def _normalise(name: str, value: Any) -> Any:
+    """Settings people write loosely, made exact, or refused with one clear sentence."""
+    if name in _REQUIRED_PATHS and not str(value).strip():
+        raise SettingsError(f"setting {name} must not be empty")
+    if name == "corpus.extensions":
+        found = tuple(
+            dict.fromkeys(
+                ext if ext.startswith(".") else f".{ext}"
+                for ext in (str(item).strip().lower() for item in value)
+                if ext.strip(".")
+            )
+        )
+        if not found:
+            raise SettingsError("setting corpus.extensions must name at least one, like .md")
+        return found
+    return value
+
+
 def _build(defaults: Settings, values: dict[str, dict[str, Any]]) -> Settings:
     sections: dict[str, Any] = {}
     for section, entries in values.items():
@@ -338,7 +362,7 @@ def _build(defaults: Settings, values: dict[str, dict[str, Any]]) -> Settings:
         typed: dict[str, Any] = {}
         for key, value in entries.items():
             name = f"{section}.{key}"
-            typed[key] = _coerce(name, value, getattr(default_section, key))
+            typed[key] = _normalise(name, _coerce(name, value, getattr(default_section, key)))
             _check_range(name, typed[key])
         sections[section] = type(default_section)(**typed)
     return Settings(**sections)

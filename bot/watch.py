@@ -9,17 +9,16 @@ import os
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.corpus.files import visible_files
+
 log = logging.getLogger(__name__)
 
 
 def folder_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     """Names, sizes and modification times of the visible files under ``root``."""
     entries: list[tuple[str, int, int]] = []
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+    for folder, files in visible_files(root):
         for name in files:
-            if name.startswith("."):
-                continue
             path = os.path.join(folder, name)
             try:
                 info = os.stat(path)

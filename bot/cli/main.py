@@ -15,7 +15,7 @@ import re
 import sys
 from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from bot.answer.evaluate import Outcome, QuestionFileError, read_questions, score
 from bot.answer.render import answer_json, answer_text
@@ -115,6 +115,33 @@ _ANSI_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 def terminal_safe(text: str) -> str:
     """``text`` without control characters other than newline and tab."""
     return _CONTROL_RE.sub("", text)
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+class SafeOutput:
+    """A text stream that shows control and bidi-override characters as ``\\uXXXX``.
+
+    Everything the command line prints goes through it (answers, reports, file
+    names, statistics of people's questions), so no corpus or user text can
+    drive the reader's terminal. In JSON the escapes are the characters' own
+    JSON escapes (they only ever stand inside strings), so the output parses
+    to the same values.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        """Wrap ``stream``."""
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        """Write ``text`` made inert."""
+        return self.stream.write(_CONTROL_RE.sub(_escaped, text))
+
+    def flush(self) -> None:
+        """Flush the stream underneath."""
+        self.stream.flush()
 
 
 def question_text(text: str) -> str:
@@ -281,7 +308,7 @@ async def _run_verb(args: argparse.Namespace, settings: Settings, out: TextIO) -
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
-    out = out or sys.stdout
+    out = cast(TextIO, SafeOutput(out or sys.stdout))
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
@@ -291,7 +318,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         settings = settings_from(args)
         return asyncio.run(_run_verb(args, settings, out))
     except (UsageError, SettingsError, CorpusError, StatsUsageError) as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        SafeOutput(sys.stderr).write(f"error: {exc}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130

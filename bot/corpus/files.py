@@ -19,6 +19,36 @@ class SkipFile(Exception):
     """Raised inside the loader when a file must be skipped; carries the reason."""
 
 
+def visible_files(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """``(folder, file names)`` of every visible folder under ``root``, depth first, in
+    name order; hidden names (a leading dot) and links to folders are passed over.
+
+    Iterative (a stack, not recursion), so a folder thousands deep cannot
+    exhaust the interpreter's stack; a folder that cannot be listed is passed over.
+    """
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = [(e.name, _kind(e)) for e in entries if not e.name.startswith(".")]
+        except OSError:
+            continue
+        yield folder, sorted(name for name, kind in listed if kind == "file")
+        subfolders = sorted((name for name, kind in listed if kind == "folder"), reverse=True)
+        stack.extend(os.path.join(folder, name) for name in subfolders)
+
+
+def _kind(entry: os.DirEntry[str]) -> str:
+    """ "folder" to walk into, "link" (a link to a folder: never followed) or "file"."""
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            return "folder"
+        return "link" if entry.is_dir() else "file"
+    except OSError:
+        return "file"
+
+
 def iter_files(root: Path, extensions: tuple[str, ...]) -> Iterator[tuple[Path, str | None]]:
     """Yield ``(path, skip reason or None)`` for every visible file under ``root``.
 
@@ -26,11 +56,8 @@ def iter_files(root: Path, extensions: tuple[str, ...]) -> Iterator[tuple[Path, 
     symlinks are not followed, so a symlink loop cannot trap the walk. Files
     with another extension are reported, so a user sees why they were left out.
     """
-    for folder, dirs, files in os.walk(root, followlinks=False):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if name.startswith("."):
-                continue
+    for folder, files in visible_files(root):
+        for name in files:
             path = Path(folder) / name
             if printable_path(name) != name:
                 # reported under a printable name (U+FFFD for the bad bytes), never read

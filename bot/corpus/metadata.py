@@ -10,6 +10,8 @@ from typing import Any
 from bot.corpus.markdown import clean_inline
 from bot.model import RelatedLink
 
+# Publication dates outside these years are taken for mistakes.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 # A zone only follows a time: after a bare date, ``-1000`` is part of a slug.
 _DATE_RE = re.compile(
     r"(?<!\d)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
@@ -60,7 +62,7 @@ def _valid_datetime(match: re.Match[str]) -> dt.datetime | None:
         )
     except ValueError:
         return None
-    if not 1900 <= value.year <= 2200:
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
         return None
     if zone and zone != "Z":
         tzinfo = _zone_of(zone)
@@ -85,9 +87,14 @@ def parse_date(value: Any, *, search: bool = False) -> str | None:
     start with a date; with ``search`` the date may stand anywhere in the
     string, as in a path like ``2023/05/29/slug``.
     """
+    if isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        return None  # no article is that old or new; at datetime's limits a zone overflows
     if isinstance(value, dt.datetime):
         stamp = value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-        return stamp.astimezone(dt.UTC).isoformat()
+        try:
+            return stamp.astimezone(dt.UTC).isoformat()
+        except (OverflowError, ValueError):
+            return None
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC).isoformat()
     if not isinstance(value, str):

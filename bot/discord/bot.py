@@ -15,6 +15,7 @@ from discord.ext import commands
 from bot.discord.ratelimit import RateLimiter
 from bot.discord.ui.embeds import cut, plain
 from bot.discord.ui.replies import ERROR_MESSAGE, send_private
+from bot.paths import private_folder
 from bot.querylog.writer import QueryLog
 from bot.service import Service
 from bot.settings import Settings
@@ -108,7 +109,7 @@ class CorpusBot(commands.Bot):
             pass
         await self.sync_commands()
         try:
-            self.state_dir.mkdir(parents=True, exist_ok=True)
+            private_folder(self.state_dir)
             stamp.write_text(current)
         except OSError as exc:
             log.warning("cannot save the command hash to %s: %s", stamp, exc)

@@ -86,6 +86,9 @@ async def run_bot(settings: Settings, verbose: bool = False) -> int:
     if not token:
         _say(f"{TOKEN_ENV} is not set: put the bot token from the Discord developer portal in it")
         return EXIT_USAGE
+    if any(ch.isspace() or not ch.isprintable() for ch in token):
+        _say(f"{TOKEN_ENV} holds spaces, line breaks or control characters: set the token alone")
+        return EXIT_USAGE
     startup = StartupLog(settings, verbose)
     redacting = install_redaction(token)
     try:

@@ -20,7 +20,7 @@ from bot.index.fields import FIELDS, PAIRS, Weights, analyze_with_words, field_t
 from bot.index.parts import Parts
 from bot.model import Article, Filters
 from bot.text import lexicon
-from bot.text.analysis import camel_terms, surface_words, terms_of_word
+from bot.text.analysis import camel_terms, is_unspaced, surface_words, terms_of_word
 from bot.text.dates import AskedDates, asked_dates
 from bot.text.typo import Speller
 
@@ -153,7 +153,9 @@ class Index:
             found = terms_of_word(word)
             if found and not all(term in self.doc_freq for term in found):
                 suggestions: list[str] = []
-                if typo_tolerance and word.isalpha() and not lexicon.is_common_word(word):
+                spaced = word.isascii() or not is_unspaced(word)
+                typo = spaced and word.isalpha() and not lexicon.is_common_word(word)
+                if typo_tolerance and typo:
                     suggestions = self.speller.suggest(word)
                 if suggestions:
                     corrections.append((word, suggestions[0]))
@@ -164,7 +166,7 @@ class Index:
                     sequence.extend(terms_of_word(suggestions[0])[:1])
                     continue
                 for term in found:
-                    if term not in self.doc_freq:
+                    if term not in self.doc_freq and spaced:  # a missing pair of characters
                         unknown[term] = 1.0 if not word.isalpha() else lexicon.rarity(word)
             terms.extend(found)
             sequence.extend(found[:1])

@@ -22,13 +22,14 @@ from pathlib import Path
 from bot.corpus.loader import LoadOptions
 from bot.index.fields import STORED_FIELDS
 from bot.index.parts import Parts
+from bot.paths import private_folder
 
 log = logging.getLogger(__name__)
 
 MAGIC = b"corpus-bot index\n"
 FORMAT = 3
 # Bump when the analyzer or the article parser changes what they produce.
-ANALYZER_VERSION = 7
+ANALYZER_VERSION = 8
 
 
 def settings_key(options: LoadOptions) -> str:
@@ -46,7 +47,7 @@ def cache_file(folder: Path, corpus: Path) -> Path:
 
 def save(path: Path, parts: Parts) -> None:
     """Write ``parts`` atomically: a temporary file in the same folder, then a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:

@@ -15,6 +15,8 @@ import os
 import secrets
 from pathlib import Path
 
+from bot.paths import private_folder
+
 log = logging.getLogger(__name__)
 
 
@@ -40,7 +42,7 @@ class UserKeys:
             return cls(secrets.token_hex(32).encode())
         made = secrets.token_hex(32).encode()
         try:
-            key_file.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(key_file.parent)
             fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(made)

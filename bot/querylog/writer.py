@@ -24,6 +24,7 @@ import aiosqlite
 
 from bot.answer.build import Answer
 from bot.model import AskContext
+from bot.paths import private_file, private_folder
 from bot.querylog.migrations import migrate
 from bot.querylog.privacy import UserKeys
 from bot.settings import Settings
@@ -141,6 +142,7 @@ class QueryLog:
         try:
             async with self._connect() as db:
                 await migrate(db)
+            private_file(self.path)
             self._migrated = True
             await self.prune()
         except (sqlite3.Error, OSError) as exc:
@@ -148,7 +150,7 @@ class QueryLog:
         self._writer = asyncio.create_task(self._write_loop(), name="querylog-writer")
 
     def _connect(self) -> aiosqlite.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         return aiosqlite.connect(self.path, timeout=self.busy_timeout_ms / 1000)
 
     def record(self, answer: Answer, context: AskContext) -> None:

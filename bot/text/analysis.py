@@ -9,6 +9,7 @@ Snowball stemming. Pure and deterministic: no I/O, no global state but caches.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -174,6 +175,8 @@ def terms_of_word(word: str) -> tuple[str, ...]:
     A snake_case identifier gives itself and the terms of its parts, so
     ``cfg_select`` finds the identifier first and its words too.
     """
+    if not word.isascii() and is_unspaced(word):
+        return _cjk_terms(word)
     if "_" in word:
         parts = tuple(term for part in word.split("_") if part for term in terms_of_word(part))
         return (word, *parts) if len(word) <= 60 else parts
@@ -184,6 +187,58 @@ def terms_of_word(word: str) -> tuple[str, ...]:
     if word.isascii() and len(word) == 1 and not word.isdigit():
         return ()
     return (stem(word),)
+
+
+# Scripts written without spaces between words: Han (Chinese, kanji), kana, and Hangul.
+_CJK_RANGES = (
+    (0x3040, 0x30FF),  # hiragana, katakana
+    (0x3400, 0x4DBF),  # Han extension A
+    (0x4E00, 0x9FFF),  # Han
+    (0xAC00, 0xD7AF),  # Hangul syllables
+    (0xF900, 0xFAFF),  # Han compatibility
+    (0x20000, 0x2FA1F),  # Han extensions B onwards
+)
+
+
+def _is_cjk(ch: str) -> bool:
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _CJK_RANGES)
+
+
+def is_unspaced(word: str) -> bool:
+    """Whether a word holds text of a script written without spaces (CJK)."""
+    return any(_is_cjk(ch) for ch in word)
+
+
+def _cjk_terms(word: str) -> tuple[str, ...]:
+    """A word holding Chinese, Japanese or Korean text: each such run as its overlapping
+    character pairs (a lone character as itself), the rest as usual. With no spaces
+    between words, pairs find the words of a question inside an article's sentences."""
+    terms: list[str] = []
+    run: list[str] = []
+    other: list[str] = []
+
+    def flush_run() -> None:
+        if len(run) == 1:
+            terms.append(run[0])
+        terms.extend(a + b for a, b in itertools.pairwise(run))
+        run.clear()
+
+    def flush_other() -> None:
+        if other:
+            terms.extend(terms_of_word("".join(other)))
+            other.clear()
+
+    for ch in word:
+        if _is_cjk(ch):
+            flush_other()
+            run.append(ch)
+        else:
+            flush_run()
+            other.append(ch)
+    flush_run()
+    flush_other()
+    return tuple(terms)
 
 
 # Snowball's exceptional forms whose stem is not spelled like the word's start.
