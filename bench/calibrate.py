@@ -30,6 +30,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -118,9 +119,12 @@ class Data:
         return [r for r in self.rows if r.corpus in names and r.kind in wanted]
 
 
-def index_for(corpus: Corpus) -> Index:
-    """The index the bot would build for ``corpus`` with the default settings."""
-    settings = load_settings(env={}, overrides={"corpus.dir": str(corpus.root)})
+def index_for(corpus: Corpus, rerank: bool = True, **settings_: Any) -> Index:
+    """The index the bot would build for ``corpus`` with the default settings
+    (``rerank``: with the shipped reranker, as the bot has it by default; other
+    settings by their dotted names)."""
+    overrides = {"corpus.dir": str(corpus.root), "search.rerank": rerank, **settings_}
+    settings = load_settings(env={}, overrides=overrides)
     options = LoadOptions(url_template=corpus.url_template)
     parts = assemble(corpus.root, options, settings_key(options), None, workers=1)
     return build_index(parts, settings)

@@ -22,6 +22,7 @@ from bot.index import store
 from bot.index.assemble import assemble, default_workers
 from bot.index.facets import Facets, facets
 from bot.index.parts import Parts
+from bot.index.rerank import shipped_model as rerank_model
 from bot.index.search import Index, Weights
 from bot.model import AskContext, Filters, Skipped
 from bot.settings import Settings
@@ -127,8 +128,11 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
 
 
 def build_index(parts: Parts, settings: Settings) -> Index:
-    """The one way an index is made: from the analysed corpus, with the settings' weights."""
-    return Index(parts, weights_of(settings), settings.search.unknown_word_weight)
+    """The one way an index is made: from the analysed corpus, with the settings' weights
+    and, unless ``search.rerank`` is off, the shipped reranker."""
+    search = settings.search
+    reranker = rerank_model() if search.rerank else None
+    return Index(parts, weights_of(settings), search.unknown_word_weight, reranker)
 
 
 def answer_options(settings: Settings, bar: float | None = None) -> AnswerOptions:

@@ -88,7 +88,8 @@ class SearchSettings:
     b: float = 0.65
     b_short: float = 0.2
     typo_tolerance: bool = True
-    min_confidence: float = 0.16
+    rerank: bool = True
+    min_confidence: float = 0.18
     unknown_word_weight: float = 3.0
     duplicate_similarity: float = 0.6
     max_question_chars: int = 1000

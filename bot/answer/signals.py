@@ -22,6 +22,7 @@ _MONTHS = (
 SIGNALS: tuple[str, ...] = (
     "coverage",  # share of the question's weight the best article holds
     "passage",  # share the quoted passage holds (with its headings)
+    "passage_score",  # its best passage's BM25 score against the best a passage could score
     "title",  # share the best article's title holds
     "headings",  # share its headings hold
     "score_ratio",  # its BM25F score against the best a score could be for this question
@@ -72,6 +73,16 @@ def _field_share(index: Index, field: str, doc: int, weights: Mapping[str, float
     return sum(weight for weight, found in zip(weights.values(), held, strict=True) if found)
 
 
+def _passage_score(index: Index, weights: Mapping[str, float], doc: int) -> float:
+    known = [(index.vocab[t], w) for t, w in weights.items() if t in index.vocab]
+    ids = [term_id for term_id, _w in known]
+    ideal = index.passages.ideal(ids)
+    if ideal <= 0:
+        return 0.0
+    best, _held = index.passages.evidence([doc], ids, [w for _id, w in known])
+    return min(1.0, float(best[0]) / ideal)
+
+
 def measure(
     index: Index,
     query: Query,
@@ -94,6 +105,7 @@ def measure(
     top = hits[0]
     found["coverage"] = top.coverage
     found["passage"] = min(1.0, passage_weight / total)
+    found["passage_score"] = _passage_score(index, weights, top.doc)
     found["title"] = _field_share(index, "title", top.doc, weights) / total
     found["headings"] = _field_share(index, "headings", top.doc, weights) / total
     k1 = index.weights.k1

@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from array import array
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from itertools import repeat
 from pathlib import Path
+
+import numpy as np
 
 from bot.corpus.files import SkipFile, iter_files
 from bot.corpus.loader import LoadOptions, load_file
@@ -45,9 +49,17 @@ def _rows(matrix: TermMatrix, doc: int) -> dict[str, int]:
     }
 
 
-# (path in the corpus, the article or None, its term counts per field, its content
-# words, skip reason)
-Reading = tuple[str, Article | None, dict[str, dict[str, int]], list[str], str | None]
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One file read and analysed: the article (None when skipped, with the reason),
+    its term counts per field and per passage, and its content words."""
+
+    path: str
+    article: Article | None
+    fields: dict[str, dict[str, int]]
+    passages: list[dict[str, int]]
+    words: list[str]
+    reason: str | None = None
 
 
 # Below this many files to read, worker processes cost more than they save.
@@ -62,10 +74,11 @@ def read_one(root: Path, rel: str, options: LoadOptions) -> Reading:
     try:
         article = load_file(root, root / rel, options)
     except SkipFile as exc:
-        return rel, None, {}, [], str(exc)
-    counts, content_words = analyse_fields(article)
-    fields = {name: dict(found) for name, found in counts.items()}
-    return rel, article, fields, sorted(content_words), None
+        return Reading(rel, None, {}, [], [], str(exc))
+    analysed = analyse_fields(article)
+    fields = {name: dict(found) for name, found in analysed.fields.items()}
+    passages = [dict(found) for found in analysed.passages]
+    return Reading(rel, article, fields, passages, sorted(analysed.words))
 
 
 def read_chunk(root: Path, rels: list[str], options: LoadOptions) -> list[Reading]:
@@ -114,59 +127,86 @@ def assemble(
     to_read = [rel for rel in ordered if not unchanged(rel) or rel not in old_positions]
     to_read = [rel for rel in to_read if not (unchanged(rel) and rel in old_skips)]
     fresh = read_all(root, to_read, options, workers)
-    articles: list[Article] = []
-    fields = {name: TermMatrixBuilder() for name in STORED_FIELDS}
-    words = TermMatrixBuilder()
+    collected = _Collector()
     kept_stamps: dict[str, FileStamp] = {}
     for rel in ordered:
         if unchanged(rel) and rel in old_positions:
             assert reusable is not None
-            n = old_positions[rel]
-            articles.append(reusable.articles[n])
-            for name, builder in fields.items():
-                builder.add(_rows(reusable.fields[name], n))
-            words.add(dict.fromkeys(_words(reusable, n), 1))
+            collected.reuse(reusable, old_positions[rel])
         elif unchanged(rel) and rel in old_skips:
             skipped.append(old_skips[rel])
         else:
-            got, article, counts, content_words, reason = next(fresh)
-            assert got == rel
-            if article is None:
-                skipped.append(Skipped(rel, reason or "skipped"))
+            reading = next(fresh)
+            assert reading.path == rel
+            if reading.article is None:
+                skipped.append(Skipped(rel, reading.reason or "skipped"))
                 continue
-            articles.append(article)
-            for name, builder in fields.items():
-                builder.add(counts.get(name, {}))
-            words.add(dict.fromkeys(content_words, 1))
+            collected.add(reading)
         kept_stamps[rel] = stamps[rel]
-    return Parts(
-        key=key,
-        stamps=kept_stamps,
-        articles=tuple(articles),
-        skipped=tuple(sorted(skipped, key=lambda s: s.path)),
-        fields={name: builder.finish() for name, builder in fields.items()},
-        words=words.finish(),
-    )
+    return collected.parts(key, kept_stamps, skipped)
+
+
+class _Collector:
+    """Articles and their analysis, gathered one at a time into compact arrays."""
+
+    def __init__(self) -> None:
+        self.articles: list[Article] = []
+        self.fields = {name: TermMatrixBuilder() for name in STORED_FIELDS}
+        self.words = TermMatrixBuilder()
+        self.passages = TermMatrixBuilder()
+        self.passage_ptr = array("q", [0])
+
+    def add(self, reading: Reading) -> None:
+        """A freshly read article."""
+        assert reading.article is not None
+        self.articles.append(reading.article)
+        for name, builder in self.fields.items():
+            builder.add(reading.fields.get(name, {}))
+        self.words.add(dict.fromkeys(reading.words, 1))
+        for counts in reading.passages:
+            self.passages.add(counts)
+        self.passage_ptr.append(self.passage_ptr[-1] + len(reading.passages))
+
+    def reuse(self, parts: Parts, n: int) -> None:
+        """Article ``n`` of earlier parts, as it was analysed then."""
+        self.articles.append(parts.articles[n])
+        for name, builder in self.fields.items():
+            builder.add(_rows(parts.fields[name], n))
+        self.words.add(dict.fromkeys(_words(parts, n), 1))
+        rows = parts.passage_rows(n)
+        for row in rows:
+            self.passages.add(_rows(parts.passages, row))
+        self.passage_ptr.append(self.passage_ptr[-1] + len(rows))
+
+    def parts(self, key: str, stamps: dict[str, FileStamp], skipped: list[Skipped]) -> Parts:
+        """Everything gathered, as :class:`Parts`."""
+        return Parts(
+            key=key,
+            stamps=stamps,
+            articles=tuple(self.articles),
+            skipped=tuple(sorted(skipped, key=lambda s: s.path)),
+            fields={name: builder.finish() for name, builder in self.fields.items()},
+            words=self.words.finish(),
+            passages=self.passages.finish(),
+            passage_ptr=np.frombuffer(self.passage_ptr, dtype=np.int64).copy(),
+        )
 
 
 def analyse(articles: Sequence[Article], key: str = "") -> Parts:
     """Parts for articles already loaded (tests, benchmarks): analysed in this process."""
-    ordered = sorted(articles, key=lambda a: a.id)
-    fields = {name: TermMatrixBuilder() for name in STORED_FIELDS}
-    words = TermMatrixBuilder()
-    for article in ordered:
-        counts, content_words = analyse_fields(article)
-        for name, builder in fields.items():
-            builder.add(counts[name])
-        words.add(dict.fromkeys(sorted(content_words), 1))
-    return Parts(
-        key=key,
-        stamps={},
-        articles=tuple(ordered),
-        skipped=(),
-        fields={name: builder.finish() for name, builder in fields.items()},
-        words=words.finish(),
-    )
+    collected = _Collector()
+    for article in sorted(articles, key=lambda a: a.id):
+        analysed = analyse_fields(article)
+        collected.add(
+            Reading(
+                article.id,
+                article,
+                {name: dict(found) for name, found in analysed.fields.items()},
+                [dict(found) for found in analysed.passages],
+                sorted(analysed.words),
+            )
+        )
+    return collected.parts(key, {}, [])
 
 
 def _words(parts: Parts, doc: int) -> Sequence[str]:

@@ -6,7 +6,8 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 
-from bot.model import Article
+from bot.index.passages import body_passages, has_excerpt
+from bot.model import Article, RelatedLink
 from bot.text.analysis import analyze, camel_terms, terms_of_word, words_of
 
 FIELDS: tuple[str, ...] = ("title", "headings", "excerpt", "body", "code", "meta", "related")
@@ -58,21 +59,69 @@ def field_texts(article: Article) -> dict[str, str]:
         "body": article.body,
         "code": article.code,
         "meta": meta,
-        "related": " ".join(f"{link.title} {link.excerpt or ''}" for link in article.related),
+        "related": " ".join(related_text(link) for link in article.related),
     }
 
 
-def analyse_fields(article: Article) -> tuple[dict[str, Counter[str]], set[str]]:
-    """Each stored field's term counts, and the article's alphabetic content words
+def related_text(link: RelatedLink) -> str:
+    """The indexed text of one ``related`` entry: its title and excerpt."""
+    return f"{link.title} {link.excerpt or ''}"
+
+
+@dataclass(frozen=True, slots=True)
+class Analysed:
+    """One article's analysis: each stored field's term counts, the term counts of each
+    of its passages (see :mod:`bot.index.passages`), and its alphabetic content words
     (for the speller)."""
+
+    fields: dict[str, Counter[str]]
+    passages: list[Counter[str]]
+    words: set[str]
+
+
+def analyse_fields(article: Article) -> Analysed:
+    """Analyse an article's fields and passages, each piece of text once: the body's
+    counts are the sum of its passages' (no token crosses a blank line), and so are
+    the ``related`` entries'. The first passage also holds the title's words."""
     words: set[str] = set()
     counts: dict[str, Counter[str]] = {}
-    for name, text in field_texts(article).items():
-        counts[name] = Counter(analyze_with_words(text, words)) if text else Counter()
+    texts = field_texts(article)
+    body: Counter[str] = Counter()
+    passages: list[Counter[str]] = []
+    # the title joins the first passage: the excerpt, or else the body's first
+    counts["title"] = Counter(analyze_with_words(texts["title"], words))
+    title: Counter[str] | None = counts["title"]
+    if has_excerpt(article):
+        counts["excerpt"] = Counter(analyze_with_words(texts["excerpt"], words))
+        passages.append(counts["excerpt"] + counts["title"])
+        title = None
+    heading_terms: dict[str, Counter[str]] = {}
+    for piece in body_passages(article):
+        found = Counter(analyze_with_words(piece.text, words))
+        body.update(found)
+        if piece.heading:
+            if piece.heading not in heading_terms:
+                heading_terms[piece.heading] = Counter(analyze(piece.heading))
+            found.update(heading_terms[piece.heading])
+        if title is not None:
+            found.update(title)
+            title = None
+        passages.append(found)
+    counts["body"] = body
+    # the same story from elsewhere: each entry is a passage of evidence too
+    related: Counter[str] = Counter()
+    for link in article.related:
+        found = Counter(analyze_with_words(related_text(link), words))
+        related.update(found)
+        passages.append(found)
+    counts["related"] = related
+    for name, text in texts.items():
+        if name not in counts:
+            counts[name] = Counter(analyze_with_words(text, words)) if text else Counter()
     counts[PAIRS] = Counter(
         pair for line in (article.title, *article.headings.splitlines()) for pair in pairs(line)
     )
-    return counts, words
+    return Analysed({name: counts[name] for name in STORED_FIELDS}, passages, words)
 
 
 def pairs(text: str) -> list[str]:

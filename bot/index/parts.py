@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 from bot.index.matrix import TermMatrix
 from bot.model import Article, Skipped
 
@@ -21,6 +23,12 @@ class Parts:
     skipped: tuple[Skipped, ...]
     fields: dict[str, TermMatrix]  # raw term counts of each field in STORED_FIELDS
     words: TermMatrix
+    passages: TermMatrix  # one row per passage, every article's in article order
+    passage_ptr: np.ndarray  # int64: the first passage of each article, and one past the last
+
+    def passage_rows(self, doc: int) -> range:
+        """The rows of ``passages`` that belong to article ``doc``."""
+        return range(int(self.passage_ptr[doc]), int(self.passage_ptr[doc + 1]))
 
     def word_counts(self) -> Counter[str]:
         """How many articles hold each content word (for the speller)."""

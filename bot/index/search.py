@@ -11,17 +11,20 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from bot.index.engine import FieldStats, SparseEngine, top_positions
-from bot.index.fields import FIELDS, PAIRS, Weights, analyze_with_words, field_texts, phrase_pairs
+from bot.index.fields import FIELDS, Weights, analyze_with_words, field_texts, phrase_pairs
 from bot.index.parts import Parts
+from bot.index.passages import PassageScorer
+from bot.index.query import Query
+from bot.index.rerank import CANDIDATES, RerankModel, rerank
 from bot.model import Article, Filters
 from bot.text import lexicon
 from bot.text.analysis import camel_terms, is_unspaced, surface_words, terms_of_word
-from bot.text.dates import AskedDates, asked_dates
+from bot.text.dates import asked_dates
 from bot.text.typo import Speller
 
 __all__ = [
@@ -36,33 +39,6 @@ __all__ = [
     "group_duplicates",
     "passes",
 ]
-
-
-# The leading articles that may be reordered by phrases and dates,
-RERANK_DEPTH = 5
-# and the share of the best score each adds: a question's time matching the publication
-# date, and all of its adjacent word pairs standing together in the title or a heading.
-DATE_BONUS = 0.1
-PHRASE_BONUS = 0.2
-
-
-@dataclass(frozen=True, slots=True)
-class Query:
-    """An analysed question: its distinct terms and the typo corrections made."""
-
-    text: str
-    terms: tuple[str, ...]
-    corrections: tuple[tuple[str, str], ...] = ()
-    unknown: tuple[tuple[str, float], ...] = ()  # terms no article holds, with their rarity
-    pairs: tuple[str, ...] = ()  # adjacent terms, as phrases to find in titles and headings
-    dates: AskedDates = field(default_factory=AskedDates)
-    sources: tuple[tuple[str, str], ...] = ()  # each term and the word it came from
-    words: int = 0  # how many words the question has
-
-    @property
-    def unknown_terms(self) -> frozenset[str]:
-        """The terms of the question that no article holds."""
-        return frozenset(term for term, _rarity in self.unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,14 +58,22 @@ class Index:
     Articles are kept in id order, so a tie on score falls to the smaller id.
     """
 
-    def __init__(self, parts: Parts, weights: Weights, unknown_word_weight: float = 3.0) -> None:
+    def __init__(
+        self,
+        parts: Parts,
+        weights: Weights,
+        unknown_word_weight: float = 3.0,
+        reranker: RerankModel | None = None,
+    ) -> None:
         """An index over the analysed corpus (see :func:`bot.service.build_index`).
 
         ``unknown_word_weight`` scales, for the abstain decision, a question
         word no article holds: a rare such word is most often the very thing
-        the corpus does not cover.
+        the corpus does not cover. ``reranker`` reorders the leading articles
+        (see :mod:`bot.index.rerank`); without one, BM25F's order stands.
         """
         self._setup(parts, weights, unknown_word_weight)
+        self.reranker = reranker
 
     def _setup(self, parts: Parts, weights: Weights, unknown_word_weight: float) -> None:
         self.weights = weights
@@ -116,12 +100,20 @@ class Index:
             for name in FIELDS
         }
         self.collection = _collection_shares(parts, self.global_ids, len(vocab))
+        self.passages = PassageScorer(parts.passages, parts.passage_ptr, vocab)
+        lengths = parts.fields["excerpt"].doc_lengths() + parts.fields["body"].doc_lengths()
+        self.text_lengths = np.log1p(lengths)
         self._word_counts = parts.word_counts()
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self.articles)
+
+    @property
+    def vocab(self) -> dict[str, int]:
+        """Every indexed term's id (the engine's)."""
+        return self.engine.vocab
 
     def position(self, article_id: str) -> int | None:
         """The position of an article id in this index, or ``None``."""
@@ -270,8 +262,10 @@ class Index:
             mask = allowed if mask is None else mask & allowed
         if mask is not None:
             scores = np.where(mask, scores, 0.0)  # every positive score is a candidate
-        ranked = top_positions(scores, None, (k + extra) * 4 + 10)
-        boosted = self._rerank(query, scores, ranked)
+        ranked = top_positions(scores, None, max(CANDIDATES, (k + extra) * 4 + 10))
+        boosted = (
+            rerank(self, query, scores, ranked[:CANDIDATES], self.reranker) if self.reranker else {}
+        )
         ranked.sort(key=lambda doc: (-boosted.get(doc, float(scores[doc])), doc))
         groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)
         kept = groups[: k + extra]
@@ -280,28 +274,6 @@ class Index:
             Hit(lead, boosted.get(lead, float(scores[lead])), share, tuple(rest), terms)
             for (lead, rest), (share, terms) in zip(kept, shares, strict=True)
         ]
-
-    def _rerank(self, query: Query, scores: np.ndarray, ranked: Sequence[int]) -> dict[int, float]:
-        """Better scores for the leading articles that hold the question's phrases in their
-        title or headings, or were published when the question says.
-
-        Each adds a share of the best score, so it reorders close contenders only.
-        """
-        head = ranked[:RERANK_DEPTH]
-        if not head or not (query.pairs or query.dates):
-            return {}
-        best = float(scores[head[0]])
-        phrases = self.fields[PAIRS]
-        boosted: dict[int, float] = {}
-        for doc in head:
-            bonus = 0.0
-            if query.dates and query.dates.matches(self.articles[doc].published):
-                bonus += DATE_BONUS
-            if query.pairs:
-                held = sum(phrases.holding(doc, query.pairs))
-                bonus += PHRASE_BONUS * held / len(query.pairs)
-            boosted[doc] = float(scores[doc]) + bonus * best
-        return boosted
 
 
 # Fields of prose, whose words say what a corpus is about (code would count `self` and `fn`).

@@ -27,7 +27,7 @@ from bot.paths import private_folder
 log = logging.getLogger(__name__)
 
 MAGIC = b"corpus-bot index\n"
-FORMAT = 3
+FORMAT = 4
 # Bump when the analyzer or the article parser changes what they produce.
 ANALYZER_VERSION = 8
 
@@ -91,6 +91,8 @@ def load(path: Path, key: str) -> Parts | None:
             parts,
             fields={name: matrix.native() for name, matrix in parts.fields.items()},
             words=parts.words.native(),
+            passages=parts.passages.native(),
+            passage_ptr=parts.passage_ptr.view(parts.passage_ptr.dtype.type),
         )
     except (AttributeError, TypeError, ValueError) as exc:
         log.warning("saved index %s cannot be used (%s); rebuilding", path, exc)
