@@ -137,40 +137,36 @@ class PassageScorer:
         total = float(sum(term_weights))
         if not len(docs) or not len(term_ids) or total <= 0:
             return best, held
+        # each article's passages are consecutive rows, so its entries are one stretch
         at = np.asarray(docs, np.int64)
-        per_doc = self.pointer[at + 1] - self.pointer[at]
-        passages = _ranges(self.pointer[at], per_doc)
-        if not len(passages):
+        first = self.indptr[self.pointer[at]]
+        sizes = self.indptr[self.pointer[at + 1]] - first
+        if not sizes.sum():
             return best, held
-        sizes = self.indptr[passages + 1] - self.indptr[passages]
-        entries = _ranges(self.indptr[passages], sizes)
-        wanted = np.asarray(term_ids, np.int32)
-        terms = self.terms[entries]
-        matched = np.isin(terms, wanted)
-        owner = np.repeat(np.arange(len(passages)), sizes)[matched]
-        sums = np.bincount(owner, self.weights[entries[matched]], len(passages))
-        has = per_doc > 0
-        best[has] = np.maximum.reduceat(sums, np.cumsum(per_doc)[has] - per_doc[has])
+        lookup = np.zeros(len(self.passage_idf) + 1, bool)  # the last stands for -1
+        lookup[np.asarray(term_ids, np.int64)] = True
+        stretches = [slice(a, a + n) for a, n in zip(first.tolist(), sizes.tolist(), strict=True)]
+        terms = np.concatenate([self.terms[piece] for piece in stretches])
+        found = np.flatnonzero(lookup[terms])
+        if not len(found):
+            return best, held
+        # back from a place in the stretches to its article, entry and passage
+        starts = np.cumsum(sizes) - sizes
+        doc = np.searchsorted(starts, found, side="right") - 1
+        entry = found - starts[doc] + first[doc]
+        passage = np.searchsorted(self.indptr, entry, side="right") - 1
+        cuts = np.flatnonzero(np.concatenate(([True], passage[1:] != passage[:-1])))
+        sums = np.add.reduceat(self.weights[entry], cuts)
+        np.maximum.at(best, doc[cuts], sums)
         if not held_too:
             return best, held
         # which question terms each article holds: (article, term) pairs, each once
-        doc_of = np.repeat(np.arange(len(docs)), per_doc)[owner]
-        slot = np.searchsorted(np.sort(wanted), terms[matched])
-        weights = np.asarray(term_weights, np.float64)[np.argsort(wanted)]
-        pairs = np.unique(doc_of * len(wanted) + slot)
-        np.add.at(held, pairs // len(wanted), weights[pairs % len(wanted)])
+        weight_of = dict(zip(term_ids, term_weights, strict=True))
+        pairs = set(zip(doc.tolist(), terms[found].tolist(), strict=True))
+        for n, term in pairs:
+            held[n] += weight_of[term]
         return best, held / total
 
     def ideal(self, term_ids: Sequence[int]) -> float:
         """The best score a passage could reach for these terms (each once, at saturation)."""
         return float(self.passage_idf[np.asarray(term_ids, np.int64)].sum()) * (K1 + 1)
-
-
-def _ranges(starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """``arange(start, start + size)`` for each pair, concatenated."""
-    total = int(sizes.sum())
-    if not total:
-        return np.zeros(0, np.int64)
-    offsets = np.repeat(starts - np.cumsum(sizes) + sizes, sizes)
-    ranges: np.ndarray = np.arange(total, dtype=np.int64) + offsets
-    return ranges

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -52,8 +55,9 @@ def test_a_second_start_reads_no_file(tmp_path: Path, reads: list[str]) -> None:
     settings = make_settings(tmp_path)
     first = build_snapshot(settings)
     assert len(reads) == 5
-    cached = list((tmp_path / "index").iterdir())
-    assert len(cached) == 1 and cached[0].name.startswith("index-")
+    cached = sorted(p.name for p in (tmp_path / "index").iterdir())
+    assert len(cached) == 2 and cached[1].startswith("index-") and cached[1].endswith(".json")
+    assert cached[0].startswith(cached[1].removesuffix(".json") + ".d-")
     reads.clear()
     second = build_snapshot(settings)
     assert reads == []
@@ -96,20 +100,102 @@ def test_incremental_build_equals_a_full_build(tmp_path: Path) -> None:
             assert saved == set(analyze(article.title)) and saved
 
 
+def _saved(tmp_path: Path) -> tuple[Path, Path]:
+    """The manifest and the data folder of the one saved index."""
+    (manifest,) = (tmp_path / "index").glob("*.json")
+    (data,) = (tmp_path / "index").glob("*.d-*")
+    return manifest, data
+
+
 def test_damaged_index_is_rebuilt_with_a_warning(
     tmp_path: Path, reads: list[str], caplog: pytest.LogCaptureFixture
 ) -> None:
     settings = make_settings(tmp_path)
     build_snapshot(settings)
-    (cached,) = (tmp_path / "index").iterdir()
-    cached.write_bytes(cached.read_bytes()[:200])  # cut short, as by a crash
+    manifest, _data = _saved(tmp_path)
+    manifest.write_bytes(manifest.read_bytes()[:200])  # cut short, as by a crash
     reads.clear()
     with caplog.at_level(logging.WARNING):
         snapshot = build_snapshot(settings)
     assert len(reads) == 5 and len(snapshot.index) == 5
     assert "cannot be used" in caplog.text
-    cached.write_bytes(b"not an index at all")
-    assert store.load(cached, "whatever") is None
+    manifest, _data = _saved(tmp_path)  # rebuilt and saved again, the old data gone
+    manifest.write_bytes(b"not an index at all")
+    assert store.load(manifest, "whatever") is None
+
+
+def _flip(path: Path, at: int) -> None:
+    data = bytearray(path.read_bytes())
+    data[at % len(data)] ^= 0x40
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("name", ["body.tfs.npy", "passages.term_ids.npy", "records.json"])
+def test_a_damaged_data_file_is_never_loaded(
+    tmp_path: Path, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path)
+    key = store.settings_key(LoadOptions())
+    parts = build_snapshot(settings).parts
+    manifest, data = _saved(tmp_path)
+    assert store.load(manifest, parts.key) is not None
+    _flip(data / name, 200)
+    with caplog.at_level(logging.WARNING):
+        assert store.load(manifest, parts.key) is None
+    assert "checksum" in caplog.text
+    assert store.load(manifest, key + "x") is None  # other settings
+
+
+def test_a_manifest_that_checks_out_with_arrays_that_cannot_be_an_index(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    parts = build_snapshot(settings).parts
+    manifest, data = _saved(tmp_path)
+    # a term id past the vocabulary, written with a matching checksum: still refused
+    bad = np.load(data / "title.term_ids.npy").copy()
+    bad[0] = 10**6
+    (data / "title.term_ids.npy").unlink()
+    np.save(data / "title.term_ids.npy", bad)
+    saved = json.loads(manifest.read_text())
+    entry = saved["files"]["title.term_ids.npy"]
+    entry["bytes"] = (data / "title.term_ids.npy").stat().st_size
+    entry["blake2b"] = store._checksum(data / "title.term_ids.npy")
+    manifest.write_text(json.dumps(saved))
+    assert store.load(manifest, parts.key) is None
+    saved["data"] = "../elsewhere"  # a data folder outside the cache
+    manifest.write_text(json.dumps(saved))
+    assert store.load(manifest, parts.key) is None
+
+
+def test_a_pickle_in_the_cache_folder_is_never_unpickled(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    manifest = store.cache_file(tmp_path / "index", settings.corpus_dir)
+    manifest.parent.mkdir(parents=True)
+    marker = tmp_path / "ran"
+    payload = pickle.dumps(_Exploit(str(marker)))
+    manifest.with_suffix(".bin").write_bytes(payload)  # where version 4 kept its pickle
+    manifest.write_bytes(payload)
+    snapshot = build_snapshot(settings)
+    assert len(snapshot.index) == 5 and not marker.exists()
+    assert not manifest.with_suffix(".bin").exists()  # the old file is removed
+
+
+class _Exploit:
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        return (Path.touch, (self.path,))
+
+
+def test_saved_files_are_owner_only(tmp_path: Path) -> None:
+    old = os.umask(0)
+    try:
+        build_snapshot(make_settings(tmp_path))
+    finally:
+        os.umask(old)
+    manifest, data = _saved(tmp_path)
+    for path in (manifest, data, *data.iterdir()):
+        assert path.stat().st_mode & 0o077 == 0, path
 
 
 def test_other_reading_settings_mean_a_rebuild(tmp_path: Path, reads: list[str]) -> None:
@@ -133,7 +219,8 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
     for _ in range(3):
         build_snapshot(settings, None)
         (settings.corpus_dir / f"f{_}.md").write_text(f"# File {_}\n\nText {_}.\n")
-    assert [p.suffix for p in (tmp_path / "index").iterdir()] == [".bin"]
+    left = sorted(p.name for p in (tmp_path / "index").iterdir())
+    assert len(left) == 2 and left[1].endswith(".json") and ".d-" in left[0]
 
 
 async def test_service_uses_the_saved_index_across_restarts(
