@@ -17,6 +17,7 @@ one warning and rebuilt, never trusted. Everything is owner-only.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -109,8 +110,8 @@ def _write_data(folder: Path, parts: Parts) -> dict[str, Any]:
         "terms": {name: list(matrix.terms) for name, matrix in _matrices(parts).items()},
     }
     path = folder / RECORDS
-    with _private_open(path) as out:
-        out.write(json.dumps(records, ensure_ascii=False).encode("utf-8"))
+    with _private_open(path) as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
+        json.dump(records, out, ensure_ascii=False)  # streamed: no second copy in memory
     files[RECORDS] = {"bytes": path.stat().st_size, "blake2b": _checksum(path)}
     return files
 
