@@ -79,7 +79,7 @@ def _passage_score(index: Index, weights: Mapping[str, float], doc: int) -> floa
     ideal = index.passages.ideal(ids)
     if ideal <= 0:
         return 0.0
-    best, _held = index.passages.evidence([doc], ids, [w for _id, w in known])
+    best, _held = index.passages.evidence([doc], ids, [w for _id, w in known], held_too=False)
     return min(1.0, float(best[0]) / ideal)
 
 
