@@ -4,8 +4,10 @@ and modification time changed are read again, on worker processes when there are
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import stat
 from array import array
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -23,8 +25,25 @@ from bot.index.parts import FileStamp, Parts
 from bot.model import Article, Skipped
 
 
+def content_digest(path: Path, limit: int) -> int:
+    """A 64-bit BLAKE2b digest of a file's first ``limit`` bytes (a larger file is
+    skipped when read, so its tail says nothing); 0 for anything but a regular file,
+    which is opened without blocking (a FIFO cannot hang a reindex) and never read."""
+    digest = hashlib.blake2b(digest_size=8)
+    left = limit
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return 0
+        while left > 0 and (chunk := handle.read(min(left, 1 << 20))):
+            digest.update(chunk)
+            left -= len(chunk)
+    return int.from_bytes(digest.digest(), "little")
+
+
 def stamp_files(root: Path, options: LoadOptions) -> tuple[dict[str, FileStamp], list[Skipped]]:
-    """Size and modification time of every indexable file; others as skipped."""
+    """Size, modification time and content digest of every indexable file (an edit that
+    keeps the size and the time still changes the digest); others as skipped."""
     stamps: dict[str, FileStamp] = {}
     skipped: list[Skipped] = []
     for path, reason in iter_files(root, options.extensions):
@@ -34,10 +53,11 @@ def stamp_files(root: Path, options: LoadOptions) -> tuple[dict[str, FileStamp],
             continue
         try:
             info = path.stat()
+            digest = content_digest(path, options.max_file_bytes + 1)
         except OSError as exc:
             skipped.append(Skipped(rel, f"cannot read file: {exc.strerror or exc}"))
             continue
-        stamps[rel] = (info.st_size, info.st_mtime_ns)
+        stamps[rel] = (info.st_size, info.st_mtime_ns, digest)
     return stamps, skipped
 
 

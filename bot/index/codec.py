@@ -121,14 +121,15 @@ def decode_article(value: Any) -> Article:
         raise CodecError(f"an article lacks {exc}") from None
 
 
-def decode_stamps(value: Any) -> dict[str, tuple[int, int]]:
-    """File stamps (size, modification time) by path."""
-    stamps: dict[str, tuple[int, int]] = {}
+def decode_stamps(value: Any) -> dict[str, tuple[int, int, int]]:
+    """File stamps (size, modification time, content digest) by path."""
+    stamps: dict[str, tuple[int, int, int]] = {}
     for path, stamp in _object(value, "stamps").items():
-        pair = _list(stamp, "a stamp")
-        if len(pair) != 2:
+        entry = _list(stamp, "a stamp")
+        if len(entry) != 3:
             raise CodecError("a stamp has the wrong size")
-        stamps[path] = (_integer(pair[0], "a size"), _integer(pair[1], "a time"))
+        size, time, digest = (_integer(n, "a stamp") for n in entry)
+        stamps[path] = (size, time, digest)
     return stamps
 
 

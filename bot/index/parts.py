@@ -10,7 +10,7 @@ import numpy as np
 from bot.index.matrix import TermMatrix
 from bot.model import Article, Skipped
 
-FileStamp = tuple[int, int]  # size, modification time (ns)
+FileStamp = tuple[int, int, int]  # size, modification time (ns), content digest
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,7 @@ from bot.paths import FILE_MODE, private_folder
 log = logging.getLogger(__name__)
 
 MAGIC = "corpus-bot index"
-FORMAT = 5
+FORMAT = 6
 # Bump when the analyzer or the article parser changes what they produce.
 ANALYZER_VERSION = 8
 # A manifest is small; anything larger is not one.

@@ -274,3 +274,29 @@ def test_a_loaded_index_uses_numpy_s_own_dtypes(tmp_path: Path) -> None:
     engine = SparseEngine.plain(loaded.fields["body"], 1.5, 0.75)
     assert engine.post_weights.dtype is np.dtype(np.float32)
     assert engine.post_docs.dtype is np.dtype(np.int32)
+
+
+def test_an_edit_that_keeps_size_and_time_is_read_again(tmp_path: Path, reads: list[str]) -> None:
+    settings = make_settings(tmp_path)
+    first = build_snapshot(settings)
+    path = settings.corpus_dir / "new.md"
+    path.write_text("# Gizmo\n\nThe gizmo is red.\n")
+    info = path.stat()
+    second = build_snapshot(settings, first)
+    path.write_text("# Gizmo\n\nThe gizmo is tan.\n")  # same size
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))  # same time
+    assert path.stat().st_size == info.st_size
+    reads.clear()
+    third = build_snapshot(settings, second)
+    assert reads == ["new.md"]
+    assert third.index.search(third.index.parse("tan gizmo"), 1)
+    reads.clear()
+    assert len(build_snapshot(settings).index) == 6 and reads == []  # from the saved index
+
+
+def test_a_fifo_in_the_corpus_never_hangs_the_stamps(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    os.mkfifo(settings.corpus_dir / "pipe.md")
+    snapshot = build_snapshot(settings)
+    assert len(snapshot.index) == 5
+    assert [s.path for s in snapshot.skipped] == ["pipe.md"]
