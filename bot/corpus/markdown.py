@@ -78,6 +78,46 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 
 
+@cache
+def _block_parser() -> MarkdownIt:
+    """The same parser for the block structure only: the inline parsing is done
+    paragraph by paragraph, under a budget (see :class:`_Inline`)."""
+    return (
+        MarkdownIt("commonmark", {"html": True})
+        .enable(["table", "strikethrough"])
+        .disable("inline")
+    )
+
+
+# Characters that open or close inline markup. Prose holds few; a paragraph made mostly
+# of them ("[[[[", "![![", "*_*_") is bait or garbage, and markdown-it-py, linear as it is,
+# spends microseconds on each: such text is parsed only up to a budget per page.
+_MARKUP_CHARS = "[]!*_<>`~\\&("
+_DENSE_SHARE = 0.45
+DENSE_BUDGET = 50_000
+
+
+def _dense(text: str) -> bool:
+    return sum(text.count(ch) for ch in _MARKUP_CHARS) > _DENSE_SHARE * len(text)
+
+
+class _Inline:
+    """Inline parsing of one page's paragraphs, with a budget for markup-dense text."""
+
+    def __init__(self, env: dict[str, Any]) -> None:
+        self.env = env
+        self.dense_left = DENSE_BUDGET
+
+    def children(self, content: str) -> list[Token] | None:
+        """The inline tokens of ``content``, or None when it is to be taken as plain text."""
+        if _dense(content):
+            if len(content) > self.dense_left:
+                return None
+            self.dense_left -= len(content)
+        tokens = _parser().parseInline(content, self.env)
+        return tokens[0].children or [] if tokens else []
+
+
 def _env(text: str) -> dict[str, Any]:
     """Link definitions for the reference links ``text`` uses (see above)."""
     empty = {"href": "", "title": ""}
@@ -139,6 +179,8 @@ def clean_inline(text: str) -> str:
     """
     if not text:
         return ""
+    if len(text) > DENSE_BUDGET and _dense(text):
+        return squash(text)  # bait, not a title or an excerpt: shown as it is, inert
     tokens = _parser().parseInline(text, _env(text) if "][" in text else {})
     plain = inline_text(tokens[0].children if tokens else None, code_marks=False)
     if "&" in plain:
@@ -222,12 +264,13 @@ def _join(paragraphs: list[str]) -> tuple[str, list[int]]:
     return "\n\n".join(paragraphs), offsets
 
 
-def _walk(tokens: Sequence[Token], builder: _Builder) -> None:
+def _walk(tokens: Sequence[Token], builder: _Builder, inline: _Inline) -> None:
     for n, token in enumerate(tokens):
         kind = token.type
         if kind == "inline":
             opener = tokens[n - 1] if n else None
-            text = inline_text(token.children)
+            children = inline.children(token.content)
+            text = squash(token.content) if children is None else inline_text(children)
             if opener is not None and opener.type == "heading_open":
                 builder.heading(int(opener.tag[1:]), text)
             else:
@@ -244,7 +287,8 @@ def parse_markdown(content: str) -> Parsed:
     """Parse a markdown page into prose, code and sections (see the module docstring)."""
     source = plain_commonmark(content.replace("\r\n", "\n").replace("\r", "\n"))
     builder = _Builder()
-    _walk(_parser().parse(source, _env(source)), builder)
+    env = _env(source)
+    _walk(_block_parser().parse(source, env), builder, _Inline(env))
     return builder.result()
 
 
