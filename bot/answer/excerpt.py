@@ -34,6 +34,8 @@ _SENTENCE_END_RE = re.compile(r"[.!?]([\"'\u201d\u2019)\]]*\s+)(?=[\"'\u201c\u20
 _MIN_SENTENCE_CHARS = 25
 # A question word found in a passage's heading (or its parents') counts this share of its weight.
 HEADING_SHARE = 0.5
+# A quote is looked for in the first this many characters of an article's body.
+SCAN_CHARS = 200_000
 
 PLAIN, MATCH, CODE = "plain", "match", "code"
 
@@ -94,14 +96,20 @@ def split_sentences(paragraph: str) -> list[str]:
 
 
 def _paragraphs(article: Article) -> Iterator[tuple[str, int | None]]:
-    """The excerpt first (no place in the body), then the body's paragraphs and offsets."""
+    """The excerpt first (no place in the body), then the body's paragraphs and offsets,
+    up to :data:`SCAN_CHARS` of the body: the work of a quote is bounded whatever an
+    article's size (a huge page is quoted from its opening stretch)."""
     if article.excerpt:
-        yield article.excerpt, None
+        yield article.excerpt[:SCAN_CHARS], None
+    body = article.body
     position = 0
-    for paragraph in article.body.split("\n\n"):
+    while position < min(len(body), SCAN_CHARS):
+        end = body.find("\n\n", position, SCAN_CHARS)
+        end = min(len(body), SCAN_CHARS) if end < 0 else end
+        paragraph = body[position:end]
         if paragraph.strip():
             yield paragraph, position
-        position += len(paragraph) + 2
+        position = end + 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -87,3 +87,17 @@ def test_markup_dense_text_past_the_budget_is_plain_text() -> None:
     assert bait in parsed.body
     short = parse_markdown("Text with [a link](https://x.example) and **bold**.\n")
     assert "a link" in short.body and "**" not in short.body and "https" not in short.body
+
+
+def test_a_quote_looks_at_a_bounded_stretch_of_a_huge_article() -> None:
+    from bot.answer.excerpt import SCAN_CHARS
+
+    filler = "\n\n".join("Nothing about the topic in this paragraph at all." for _ in range(10_000))
+    early = Article(id="a.md", title="t", url=None, source=None, published=None,
+                    body="The gizmo is red and shiny.\n\n" + filler)  # fmt: skip
+    assert "gizmo" in best_passage(early, {"gizmo": 1.0}).plain
+    late = Article(id="b.md", title="t", url=None, source=None, published=None,
+                   body=filler + "\n\nThe gizmo is red and shiny.")  # fmt: skip
+    assert len(late.body) > SCAN_CHARS
+    quoted = best_passage(late, {"gizmo": 1.0})
+    assert quoted.weight == 0 and "gizmo" not in quoted.plain  # past the stretch: the opening
