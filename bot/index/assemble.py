@@ -4,10 +4,13 @@ and modification time changed are read again, on worker processes when there are
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import multiprocessing
 import os
+import signal
 import stat
+import sys
 from array import array
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -114,10 +117,31 @@ def read_all(root: Path, rels: list[str], options: LoadOptions, workers: int) ->
         return
     chunks = [rels[i : i + CHUNK] for i in range(0, len(rels), CHUNK)]
     context = multiprocessing.get_context("spawn")  # safe from a threaded parent
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    parent = os.getpid()
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=die_with_parent, initargs=(parent,)
+    ) as pool:
         jobs = pool.map(read_chunk, repeat(root), chunks, repeat(options))
         for readings in jobs:
             yield from readings
+
+
+# prctl(2): ask the kernel to send this signal when the parent process dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent: int) -> None:
+    """Set up a build worker to die with the process that started it (even when that one
+    is killed with SIGKILL and cannot shut its pool down): Linux's parent-death signal,
+    then a check that the parent did not die before it was set."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):  # no usable libc: the check below still runs
+            pass
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def default_workers() -> int:

@@ -24,6 +24,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,8 @@ ANALYZER_VERSION = 8
 # A manifest is small; anything larger is not one.
 MAX_MANIFEST_BYTES = 1_000_000
 RECORDS = "records.json"
+# A data folder or temporary file untouched this long is a killed save's leftover.
+STALE_SECONDS = 600.0
 _ARRAYS = (("indptr", np.int64), ("term_ids", np.int32), ("tfs", np.float32))
 _MATRICES = (*STORED_FIELDS, "words", "passages")
 
@@ -140,14 +143,25 @@ def save(path: Path, parts: Parts) -> None:
     clean_up(path)
 
 
-def clean_up(path: Path) -> None:
-    """Remove data folders the manifest ``path`` does not name, and temporary files."""
+def clean_up(path: Path, older_than: float = 0.0) -> None:
+    """Remove data folders the manifest ``path`` does not name, and temporary files
+    (with ``older_than``, only those untouched for that many seconds: another
+    process may be saving beside us)."""
     current = _named_folder(path)
+    cutoff = time.time() - older_than
+
+    def stale(entry: Path) -> bool:
+        try:
+            return not older_than or entry.stat().st_mtime < cutoff
+        except OSError:
+            return False
+
     for other in path.parent.glob(f"{path.stem}.d-*"):
-        if other.name != current:
+        if other.name != current and stale(other):
             shutil.rmtree(other, ignore_errors=True)
-    for stale in path.parent.glob(f"{path.name}*.tmp"):
-        stale.unlink(missing_ok=True)
+    for leftover in path.parent.glob(f"{path.name}*.tmp"):
+        if stale(leftover):
+            leftover.unlink(missing_ok=True)
     path.with_suffix(".bin").unlink(missing_ok=True)  # an earlier version's file, never read
 
 
@@ -252,6 +266,9 @@ def _read(path: Path, key: str) -> Parts:
 
 def load(path: Path, key: str) -> Parts | None:
     """The saved parts, or ``None`` (with one warning) when missing, damaged or outdated."""
+    if not path.parent.is_dir():
+        return None
+    clean_up(path, older_than=STALE_SECONDS)  # what a killed save left behind
     if not path.exists():
         return None
     try:

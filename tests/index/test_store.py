@@ -7,6 +7,7 @@ import logging
 import os
 import pickle
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -300,3 +301,21 @@ def test_a_fifo_in_the_corpus_never_hangs_the_stamps(tmp_path: Path) -> None:
     snapshot = build_snapshot(settings)
     assert len(snapshot.index) == 5
     assert [s.path for s in snapshot.skipped] == ["pipe.md"]
+
+
+def test_a_killed_save_s_leftovers_are_removed_once_stale(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    parts = build_snapshot(settings).parts
+    manifest, data = _saved(tmp_path)
+    left = manifest.parent / f"{manifest.stem}.d-deadbeef"
+    left.mkdir()
+    (left / "body.tfs.npy").write_bytes(b"half written")
+    temporary = manifest.parent / f"{manifest.name}abc.tmp"
+    temporary.write_text("{")
+    assert store.load(manifest, parts.key) is not None
+    assert left.exists() and temporary.exists()  # fresh: maybe another process saving now
+    old = time.time() - 2 * store.STALE_SECONDS
+    for path in (left, temporary):
+        os.utime(path, (old, old))
+    assert store.load(manifest, parts.key) is not None
+    assert not left.exists() and not temporary.exists() and data.exists()
