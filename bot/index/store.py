@@ -8,7 +8,8 @@ memory-mapped, ``allow_pickle=False``) and the rest is JSON, in a data folder
 named by a manifest (``index-<corpus>.json``) that records the format, the key
 (the analyzer version and the indexing settings), each file's size and a
 BLAKE2b checksum. A save writes a new data folder, then replaces the manifest
-in one rename; older folders and temporary files are removed. A manifest or a
+in one rename; folders it no longer names and temporary files are removed
+once ten minutes old (another process or thread may be saving beside it). A manifest or a
 file that does not check out (damaged, cut short, another format, other
 settings, arrays whose shapes or values cannot be an index) is discarded with
 one warning and rebuilt, never trusted. Everything is owner-only.
@@ -52,7 +53,8 @@ ANALYZER_VERSION = 8
 # A manifest is small; anything larger is not one.
 MAX_MANIFEST_BYTES = 1_000_000
 RECORDS = "records.json"
-# A data folder or temporary file untouched this long is a killed save's leftover.
+# A data folder or temporary file untouched this long is an old index or a killed
+# save's leftover (a younger one may be another process's or thread's save under way).
 STALE_SECONDS = 600.0
 _ARRAYS = (("indptr", np.int64), ("term_ids", np.int32), ("tfs", np.float32))
 _MATRICES = (*STORED_FIELDS, "words", "passages")
@@ -140,7 +142,7 @@ def save(path: Path, parts: Parts) -> None:
     except BaseException:
         shutil.rmtree(data, ignore_errors=True)
         raise
-    clean_up(path)
+    clean_up(path, older_than=STALE_SECONDS)  # a fresh folder may be another save's
 
 
 def clean_up(path: Path, older_than: float = 0.0) -> None:

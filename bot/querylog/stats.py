@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.querylog.losses import counted_losses
 from bot.text.analysis import analyze
 
 SELECT_QUERIES = """
@@ -103,11 +104,12 @@ def group_similar(questions: Sequence[str], limit: int) -> list[tuple[str, int]]
 def read_stats(path: Path, since: str = "", top: int = 10) -> Stats:
     """Summarise the log at ``path`` from ``since`` (an ISO date; empty for all time)."""
     stats = Stats()
+    stats.lost_rows = counted_losses(path)
     if not path.exists():
         return stats
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
         rows = db.execute(SELECT_QUERIES, (since,)).fetchall()
-        stats.lost_rows = int(db.execute(SELECT_LOSSES).fetchone()[0])
+        stats.lost_rows += int(db.execute(SELECT_LOSSES).fetchone()[0])  # earlier versions
         try:
             votes, down = db.execute(SELECT_FEEDBACK, (since,)).fetchone()
             stats.votes, stats.downvotes = int(votes), int(down)

@@ -3,8 +3,8 @@
 Recording never delays an answer: :meth:`QueryLog.record` only queues a row;
 a writer task commits rows in batches. :meth:`QueryLog.close` writes whatever
 is queued. If the database cannot be written, answers still go out, the
-failure is logged once with its cause, and the rows lost are counted (and
-saved in the ``losses`` table as soon as the database is writable again).
+failure is logged once with its cause, and the rows lost are counted in a
+ledger kept where it can be written (see :mod:`bot.querylog.losses`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ import aiosqlite
 from bot.answer.build import Answer
 from bot.model import AskContext
 from bot.paths import private_file, private_folder
+from bot.querylog.losses import record_loss
 from bot.querylog.migrations import migrate
 from bot.querylog.privacy import UserKeys
 from bot.settings import Settings
@@ -36,7 +37,6 @@ INSERT INTO queries (asked_at, surface, guild_id, channel_id, user_key, question
                      results, latency_ms, index_version)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
-INSERT_LOSS = "INSERT INTO losses (noted_at, rows, reason) VALUES (?, ?, ?)"
 UPSERT_VOTE = """
 INSERT INTO feedback (message_id, user_key, vote, question, top_id, voted_at)
 VALUES (?, ?, ?, ?, ?, ?)
@@ -134,7 +134,7 @@ class QueryLog:
         self._closing = False
         self._failing: str | None = None
         self.lost = 0
-        self._unsaved_losses: list[tuple[int, str]] = []
+        self.unrecorded = 0  # losses no ledger could hold: only this process knows them
         self.written = 0
 
     async def open(self) -> None:
@@ -184,7 +184,7 @@ class QueryLog:
             await self._flush_now()
 
     async def _flush_now(self) -> None:
-        if not self._queue and not self._unsaved_losses:
+        if not self._queue:
             return
         batch, self._queue = self._queue, []
         for attempt in range(RETRIES):
@@ -196,7 +196,9 @@ class QueryLog:
                     continue
                 self._note_failure(exc)
                 self.lost += len(batch)
-                self._unsaved_losses.append((len(batch), str(exc)))
+                kept = await asyncio.to_thread(record_loss, self.path, len(batch), str(exc))
+                if not kept:
+                    self.unrecorded += len(batch)
                 return
             else:
                 self.written += len(batch)
@@ -210,13 +212,7 @@ class QueryLog:
             await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
             await self._ensure_schema(db)
             await db.executemany(INSERT_QUERY, [row.values for row in batch])
-            if self._unsaved_losses:
-                now = utc_now()
-                await db.executemany(
-                    INSERT_LOSS, [(now, rows, reason) for rows, reason in self._unsaved_losses]
-                )
             await db.commit()
-        self._unsaved_losses = []
 
     async def _ensure_schema(self, db: aiosqlite.Connection) -> None:
         """Create or upgrade the tables if that failed at open (the file was locked, say)."""

@@ -102,9 +102,10 @@ def test_incremental_build_equals_a_full_build(tmp_path: Path) -> None:
 
 
 def _saved(tmp_path: Path) -> tuple[Path, Path]:
-    """The manifest and the data folder of the one saved index."""
+    """The manifest of the one saved index and the data folder it names."""
     (manifest,) = (tmp_path / "index").glob("*.json")
-    (data,) = (tmp_path / "index").glob("*.d-*")
+    data = manifest.parent / json.loads(manifest.read_text())["data"]
+    assert data.is_dir()
     return manifest, data
 
 
@@ -220,8 +221,16 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
     for _ in range(3):
         build_snapshot(settings, None)
         (settings.corpus_dir / f"f{_}.md").write_text(f"# File {_}\n\nText {_}.\n")
-    left = sorted(p.name for p in (tmp_path / "index").iterdir())
+    folder = tmp_path / "index"
+    assert not list(folder.glob("*.tmp"))
+    (manifest,) = folder.glob("*.json")
+    old = time.time() - 2 * store.STALE_SECONDS
+    for path in folder.glob("*.d-*"):  # the earlier saves' folders, once old, go
+        os.utime(path, (old, old))
+    store.clean_up(manifest, older_than=store.STALE_SECONDS)
+    left = sorted(p.name for p in folder.iterdir())
     assert len(left) == 2 and left[1].endswith(".json") and ".d-" in left[0]
+    assert store.load(manifest, build_snapshot(settings).parts.key) is not None
 
 
 async def test_service_uses_the_saved_index_across_restarts(
@@ -319,3 +328,27 @@ def test_a_killed_save_s_leftovers_are_removed_once_stale(tmp_path: Path) -> Non
         os.utime(path, (old, old))
     assert store.load(manifest, parts.key) is not None
     assert not left.exists() and not temporary.exists() and data.exists()
+
+
+def test_randomly_damaged_saved_indexes_are_never_served(tmp_path: Path) -> None:
+    import random
+
+    settings = make_settings(tmp_path)
+    reference = build_snapshot(settings).parts
+    manifest, data = _saved(tmp_path)
+    files = [manifest, *sorted(data.iterdir())]
+    pristine = {path: path.read_bytes() for path in files}
+    rng = random.Random(12)
+    for _ in range(60):
+        path = rng.choice(files)
+        raw = bytearray(pristine[path])
+        for _flip in range(rng.randint(1, 3)):
+            raw[rng.randrange(len(raw))] ^= 1 << rng.randrange(8)
+        path.write_bytes(bytes(raw))
+        loaded = store.load(manifest, reference.key)
+        if loaded is not None:  # only when the damage is in what the checksums skip
+            assert loaded.articles == reference.articles
+            for name, matrix in reference.fields.items():
+                assert (loaded.fields[name].tfs == matrix.tfs).all()
+        path.write_bytes(pristine[path])
+    assert store.load(manifest, reference.key) is not None

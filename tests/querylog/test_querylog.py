@@ -60,7 +60,7 @@ async def test_locked_database_loses_rows_but_answers_go_out(settings: Settings)
         holder.rollback()
         holder.close()
     assert log.lost == 1 and log.written == 0
-    # the loss is saved with the next batch, once the file is writable again
+    # the loss is counted in the ledger beside the database; later rows are written
     await service.ask("D1 chip")
     await log.close()
     stats = read_stats(settings.db_path)

@@ -164,7 +164,8 @@ async def test_read_only_database_answers_still_go_out(
     answers = [await service.ask(q) for q in ("what is dojo", "D1 chip", "tesla gpus")]
     await log.close()
     assert all(a.answered for a in answers)
-    assert log.lost == 3 and log.written == 0
+    assert log.lost == 3 and log.written == 0 and log.unrecorded == 0
+    assert read_stats(read_only).lost_rows == 3  # counted by stats, in a later process too
     failures = [r for r in caplog.records if "cannot be written" in r.getMessage()]
     assert len(failures) == 1  # logged once, with its cause
     assert "readonly" in failures[0].getMessage() or "read-only" in failures[0].getMessage()

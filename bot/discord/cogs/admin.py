@@ -83,6 +83,8 @@ class AdminCog(commands.Cog):
         except sqlite3.Error as exc:
             await interaction.followup.send(f"The query log cannot be read: {exc}", ephemeral=True)
             return
+        if self.bot.querylog is not None:  # losses no ledger could hold, known only here
+            summary.lost_rows += self.bot.querylog.unrecorded
         embed = stats_embed(summary, days)
         embed.set_image(url="attachment://stats.png")
         chart = discord.File(io.BytesIO(png), filename="stats.png")
