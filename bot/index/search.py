@@ -266,6 +266,10 @@ class Index:
         boosted = (
             rerank(self, query, scores, ranked[:CANDIDATES], self.reranker) if self.reranker else {}
         )
+        if boosted:  # the articles the model did not see stay below those it placed
+            floor = min(boosted.values())
+            for doc in ranked[CANDIDATES:]:
+                boosted[doc] = min(float(scores[doc]), floor)
         ranked.sort(key=lambda doc: (-boosted.get(doc, float(scores[doc])), doc))
         groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)
         kept = groups[: k + extra]
