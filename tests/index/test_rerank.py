@@ -10,6 +10,7 @@ from bot.index.assemble import analyse
 from bot.index.fields import analyse_fields, analyze_with_words
 from bot.index.passages import MAX_PASSAGES, PassageScorer, body_passages
 from bot.index.rerank import (
+    CANDIDATES,
     FEATURES,
     RerankModel,
     RerankModelError,
@@ -190,3 +191,19 @@ def test_a_broken_model_file_is_refused_with_a_reason(
     data = json.loads(json.dumps({**good, **change}))
     with pytest.raises(RerankModelError, match=message):
         parse_model(data)
+
+
+def test_articles_past_the_candidates_stay_below_the_reranked_ones() -> None:
+    articles = [
+        _article(f"{n:02}.md", f"Note {n}", ("cache " * (30 - n)) + FILLER) for n in range(25)
+    ]
+    index = index_of(articles)
+    index.reranker = RerankModel(("score", "passage"), (0.0, 0.0), (1.0, 1.0), (0.1, 5.0))
+    hits = index.search(index.parse("cache"), 20)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    query = index.parse("cache")
+    bm25 = index.scores(query.terms)
+    leading = set(np.argsort(-bm25, kind="stable")[:CANDIDATES].tolist())
+    places = [h.doc in leading for h in hits]
+    assert places == sorted(places, reverse=True)  # every candidate before every other
