@@ -73,13 +73,15 @@ def _field_share(index: Index, field: str, doc: int, weights: Mapping[str, float
     return sum(weight for weight, found in zip(weights.values(), held, strict=True) if found)
 
 
-def _passage_score(index: Index, weights: Mapping[str, float], doc: int) -> float:
+def _passage_score(index: Index, weights: Mapping[str, float], hit: Hit) -> float:
+    if hit.passage is not None:  # the reranker measured it already
+        return min(1.0, hit.passage)
     known = [(index.vocab[t], w) for t, w in weights.items() if t in index.vocab]
     ids = [term_id for term_id, _w in known]
     ideal = index.passages.ideal(ids)
     if ideal <= 0:
         return 0.0
-    best, _held = index.passages.evidence([doc], ids, [w for _id, w in known], held_too=False)
+    best, _held = index.passages.evidence([hit.doc], ids, [w for _id, w in known], held_too=False)
     return min(1.0, float(best[0]) / ideal)
 
 
@@ -105,7 +107,7 @@ def measure(
     top = hits[0]
     found["coverage"] = top.coverage
     found["passage"] = min(1.0, passage_weight / total)
-    found["passage_score"] = _passage_score(index, weights, top.doc)
+    found["passage_score"] = _passage_score(index, weights, top)
     found["title"] = _field_share(index, "title", top.doc, weights) / total
     found["headings"] = _field_share(index, "headings", top.doc, weights) / total
     k1 = index.weights.k1

@@ -159,9 +159,11 @@ def features(
     scores: np.ndarray,
     docs: Sequence[int],
     wanted: Collection[str] = FEATURES,
+    shares: dict[int, tuple[float, frozenset[str]]] | None = None,
 ) -> np.ndarray:
     """The :data:`FEATURES` of each candidate (rows in the order of ``docs``, best BM25F
-    first); only those ``wanted`` are measured, the others stay 0."""
+    first); only those ``wanted`` are measured, the others stay 0. The candidates'
+    coverages, when measured, are also put in ``shares`` (search reuses them)."""
     table = np.zeros((len(docs), len(FEATURES)), np.float64)
     if not docs:
         return table
@@ -183,9 +185,11 @@ def features(
         table[:, column["passage_ideal"]] = best / ideal if ideal > 0 else 0.0
         table[:, column["text"]] = text * sum(w for _id, w in known) / total
     if {"coverage", "complete"} & set(wanted):
-        shares = index.coverages(docs, query)
-        table[:, column["coverage"]] = [share for share, _held in shares]
-        table[:, column["complete"]] = [share > 0.999 for share, _held in shares]
+        covered = index.coverages(docs, query)
+        table[:, column["coverage"]] = [share for share, _held in covered]
+        table[:, column["complete"]] = [share > 0.999 for share, _held in covered]
+        if shares is not None:
+            shares.update(zip(docs, covered, strict=True))
     for name in {"title", "headings"} & set(wanted):
         matrix = index.fields[name]
         table[:, column[name]] = [
@@ -203,15 +207,35 @@ def features(
     return table
 
 
+@dataclass(frozen=True, slots=True)
+class Reranked:
+    """What the reranker found for its candidates: their scores, in BM25F's units (see
+    the module docstring), and what it measured that search and the abstain signals
+    would otherwise measure again."""
+
+    scores: dict[int, float]
+    passage: dict[int, float]  # best passage score against the best a passage could score
+    shares: dict[int, tuple[float, frozenset[str]]]  # coverage and question terms held
+
+
 def rerank(
     index: Candidates, query: Query, scores: np.ndarray, docs: Sequence[int], model: RerankModel
-) -> dict[int, float]:
-    """Reranked scores of ``docs`` (the leading candidates by BM25F, best first), in
-    BM25F's units (see the module docstring)."""
+) -> Reranked:
+    """Rerank ``docs`` (the leading candidates by BM25F, best first)."""
     if len(docs) < 2:
-        return {}
-    values = model.values(features(index, query, scores, docs, model.features))
+        return Reranked({}, {}, {})
+    shares: dict[int, tuple[float, frozenset[str]]] = {}
+    table = features(index, query, scores, docs, model.features, shares)
+    values = model.values(table)
     top = float(scores[docs[0]])
     # the model's lead over BM25F's best, in whole best BM25F scores
     lead = np.clip((values - values[0]) / score_unit(model), -50.0, 50.0)
-    return {doc: top * math.exp(float(x)) for doc, x in zip(docs, lead, strict=True)}
+    passage: dict[int, float] = {}
+    if {"passage", "passage_ideal", "text"} & set(model.features):
+        ratios = table[:, FEATURES.index("passage_ideal")].tolist()
+        passage = dict(zip(docs, ratios, strict=True))
+    return Reranked(
+        {doc: top * math.exp(float(x)) for doc, x in zip(docs, lead, strict=True)},
+        passage,
+        shares,
+    )

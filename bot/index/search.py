@@ -20,7 +20,7 @@ from bot.index.fields import FIELDS, Weights, analyze_with_words, field_texts, p
 from bot.index.parts import Parts
 from bot.index.passages import PassageScorer
 from bot.index.query import Query
-from bot.index.rerank import CANDIDATES, RerankModel, rerank
+from bot.index.rerank import CANDIDATES, Reranked, RerankModel, rerank
 from bot.model import Article, Filters
 from bot.text import lexicon
 from bot.text.analysis import camel_terms, is_unspaced, surface_words, terms_of_word
@@ -50,6 +50,9 @@ class Hit:
     coverage: float
     duplicates: tuple[int, ...] = ()
     held: frozenset[str] = frozenset()  # the question terms the article holds
+    # its best passage's score against the best a passage could score, when the
+    # reranker measured it
+    passage: float | None = None
 
 
 class Index:
@@ -263,20 +266,32 @@ class Index:
         if mask is not None:
             scores = np.where(mask, scores, 0.0)  # every positive score is a candidate
         ranked = top_positions(scores, None, max(CANDIDATES, (k + extra) * 4 + 10))
-        boosted = (
-            rerank(self, query, scores, ranked[:CANDIDATES], self.reranker) if self.reranker else {}
+        found = (
+            rerank(self, query, scores, ranked[:CANDIDATES], self.reranker)
+            if self.reranker
+            else Reranked({}, {}, {})
         )
+        boosted = found.scores
         if boosted:  # the articles the model did not see stay below those it placed
             floor = min(boosted.values())
             for doc in ranked[CANDIDATES:]:
                 boosted[doc] = min(float(scores[doc]), floor)
         ranked.sort(key=lambda doc: (-boosted.get(doc, float(scores[doc])), doc))
         groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)
-        kept = groups[: k + extra]
-        shares = self.coverages([lead for lead, _rest in kept], query)
+        kept = [lead for lead, _rest in groups[: k + extra]]
+        shares = found.shares
+        missing = [lead for lead in kept if lead not in shares]
+        shares.update(zip(missing, self.coverages(missing, query), strict=True))
         return [
-            Hit(lead, boosted.get(lead, float(scores[lead])), share, tuple(rest), terms)
-            for (lead, rest), (share, terms) in zip(kept, shares, strict=True)
+            Hit(
+                lead,
+                boosted.get(lead, float(scores[lead])),
+                shares[lead][0],
+                tuple(rest),
+                shares[lead][1],
+                found.passage.get(lead),
+            )
+            for lead, rest in groups[: k + extra]
         ]
 
 

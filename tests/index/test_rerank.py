@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from bot.index.rerank import (
     rerank,
     shipped_model,
 )
+from bot.index.search import Index
 from bot.model import Article, RelatedLink, Section
 from tests.conftest import index_of
 
@@ -139,12 +141,12 @@ def test_reranked_scores_keep_bm25_units_and_follow_the_model() -> None:
     scores = index.scores(query.terms)
     docs = sorted(range(2), key=lambda d: -scores[d])
     passage_first = RerankModel(("score", "passage"), (0.0, 0.0), (1.0, 1.0), (1.0, 5.0))
-    moved = rerank(index, query, scores, docs, passage_first)
+    moved = rerank(index, query, scores, docs, passage_first).scores
     assert moved[docs[0]] == pytest.approx(float(scores[docs[0]]))  # the lead keeps its score
     assert max(moved, key=lambda d: moved[d]) == index.position("b.md")
     assert all(value > 0 for value in moved.values())
     only_bm25 = RerankModel(("score",), (0.0,), (1.0,), (1.0,))
-    same = rerank(index, query, scores, docs, only_bm25)
+    same = rerank(index, query, scores, docs, only_bm25).scores
     top = float(scores[docs[0]])
     assert same == pytest.approx({d: top * np.exp(scores[d] / top - 1) for d in docs})
     assert [same[d] for d in docs] == sorted(same.values(), reverse=True)
@@ -207,3 +209,19 @@ def test_articles_past_the_candidates_stay_below_the_reranked_ones() -> None:
     leading = set(np.argsort(-bm25, kind="stable")[:CANDIDATES].tolist())
     places = [h.doc in leading for h in hits]
     assert places == sorted(places, reverse=True)  # every candidate before every other
+
+
+def test_what_the_reranker_measured_is_what_search_and_signals_would(seeds_index: Index) -> None:
+    from bot.answer.signals import _passage_score, question_weights
+
+    assert seeds_index.reranker is not None
+    for question in ("what is dojo", "how many GPUs does tesla use", "D1 chip training tile"):
+        query = seeds_index.parse(question)
+        hits = seeds_index.search(query, 3, extra=1)
+        assert hits and all(hit.passage is not None for hit in hits)
+        weights = question_weights(seeds_index, query)
+        for hit in hits:
+            share, held = seeds_index.coverages([hit.doc], query)[0]
+            assert (hit.coverage, hit.held) == (share, held)
+            fresh = _passage_score(seeds_index, weights, replace(hit, passage=None))
+            assert _passage_score(seeds_index, weights, hit) == pytest.approx(fresh, rel=1e-6)
