@@ -21,7 +21,7 @@ LAYERS = [
     {"bot.corpus"},
     {"bot.text"},
     {"bot.settings"},
-    {"bot.model", "bot.errors", "bot.paths", "bot"},  # the ground floor
+    {"bot.model", "bot.errors", "bot.paths", "bot.modelfile", "bot"},  # the ground floor
 ]
 PURE = ("bot.text", "bot.corpus", "bot.index", "bot.answer")  # never touch the event loop
 

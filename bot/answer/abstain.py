@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.answer.signals import SIGNALS
+from bot.modelfile import numbers
 
 MODEL_FILE = "abstain.json"
 OFFTOPIC_FILE = "offtopic.txt"
@@ -69,13 +70,7 @@ class AbstainModel:
 
 
 def _numbers(data: Mapping[str, Any], key: str, size: int) -> tuple[float, ...]:
-    values = data.get(key)
-    if not isinstance(values, list) or len(values) != size:
-        raise ModelError(f"abstain model: {key} must be a list of {size} numbers")
-    numbers = tuple(float(v) for v in values)
-    if not all(math.isfinite(v) for v in numbers):
-        raise ModelError(f"abstain model: {key} holds a number that is not finite")
-    return numbers
+    return numbers(data, key, size, ModelError, "abstain model")
 
 
 def parse_model(data: Mapping[str, Any], known: Sequence[str]) -> AbstainModel:

@@ -98,6 +98,11 @@ def read_one(root: Path, rel: str, options: LoadOptions) -> Reading:
         article = load_file(root, root / rel, options)
     except SkipFile as exc:
         return Reading(rel, None, {}, [], [], str(exc))
+    return _analysed(rel, article)
+
+
+def _analysed(rel: str, article: Article) -> Reading:
+    """An article's reading: its analysis as plain dicts (what a worker sends back)."""
     analysed = analyse_fields(article)
     fields = {name: dict(found) for name, found in analysed.fields.items()}
     passages = [dict(found) for found in analysed.passages]
@@ -240,16 +245,7 @@ def analyse(articles: Sequence[Article], key: str = "") -> Parts:
     """Parts for articles already loaded (tests, benchmarks): analysed in this process."""
     collected = _Collector()
     for article in sorted(articles, key=lambda a: a.id):
-        analysed = analyse_fields(article)
-        collected.add(
-            Reading(
-                article.id,
-                article,
-                {name: dict(found) for name, found in analysed.fields.items()},
-                [dict(found) for found in analysed.passages],
-                sorted(analysed.words),
-            )
-        )
+        collected.add(_analysed(article.id, article))
     return collected.parts(key, {}, [])
 
 

@@ -33,6 +33,7 @@ from bot.index.matrix import TermMatrix
 from bot.index.passages import PassageScorer
 from bot.index.query import Query
 from bot.model import Article
+from bot.modelfile import numbers
 
 MODEL_FILE = "rerank.json"
 FORMAT = 1
@@ -107,15 +108,7 @@ class RerankModel:
 
 
 def _numbers(data: Mapping[str, Any], key: str, size: int) -> tuple[float, ...]:
-    values = data.get(key)
-    if not isinstance(values, list) or len(values) != size:
-        raise RerankModelError(f"rerank model: {key} must be a list of {size} numbers")
-    if not all(isinstance(v, int | float) for v in values):
-        raise RerankModelError(f"rerank model: {key} must hold numbers only")
-    numbers = tuple(float(v) for v in values)
-    if not all(math.isfinite(v) for v in numbers):
-        raise RerankModelError(f"rerank model: {key} holds a number that is not finite")
-    return numbers
+    return numbers(data, key, size, RerankModelError, "rerank model")
 
 
 def parse_model(data: Mapping[str, Any]) -> RerankModel:

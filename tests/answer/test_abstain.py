@@ -54,6 +54,8 @@ def test_confidence_is_a_logistic_of_the_standardised_signals() -> None:
         ({"mean": [0.5]}, "mean must be a list of 2"),
         ({"scale": [0.0, 1.0]}, "scale must be positive"),
         ({"coef": [1.0, float("nan")]}, "not finite"),
+        ({"mean": ["0.5", 0.5]}, "numbers only"),
+        ({"coef": [True, 1.0]}, "numbers only"),
         ({"intercept": "high"}, "intercept and threshold"),
     ],
 )
