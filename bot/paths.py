@@ -7,8 +7,10 @@ everyone on the machine; these helpers set the modes explicitly.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 from pathlib import Path
+from typing import Any
 
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
@@ -34,3 +36,18 @@ def private_file(path: Path) -> None:
         with contextlib.suppress(OSError):
             if candidate.exists() and candidate.stat().st_mode & 0o077:
                 os.chmod(candidate, FILE_MODE)
+
+
+def private_open(path: Path) -> Any:
+    """A new file (it must not exist yet), owner-only, open for writing bytes."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    return os.fdopen(descriptor, "wb")
+
+
+def checksum(path: Path) -> str:
+    """A file's BLAKE2b digest (16 bytes, hex), read in blocks."""
+    digest = hashlib.blake2b(digest_size=16)
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

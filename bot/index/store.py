@@ -42,7 +42,7 @@ from bot.index.codec import (
 from bot.index.fields import STORED_FIELDS
 from bot.index.matrix import TermMatrix
 from bot.index.parts import Parts
-from bot.paths import FILE_MODE, private_folder
+from bot.paths import checksum, private_folder, private_open
 
 log = logging.getLogger(__name__)
 
@@ -77,19 +77,6 @@ def cache_file(folder: Path, corpus: Path) -> Path:
     return folder / f"index-{name}.json"
 
 
-def _checksum(path: Path) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _private_open(path: Path) -> Any:
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-    return os.fdopen(descriptor, "wb")
-
-
 def _matrices(parts: Parts) -> dict[str, TermMatrix]:
     return {**parts.fields, "words": parts.words, "passages": parts.passages}
 
@@ -105,9 +92,9 @@ def _write_data(folder: Path, parts: Parts) -> dict[str, Any]:
     arrays["passage_ptr"] = parts.passage_ptr
     for name, array in arrays.items():
         path = folder / f"{name}.npy"
-        with _private_open(path) as out:
+        with private_open(path) as out:
             np.save(out, np.ascontiguousarray(array), allow_pickle=False)
-        files[path.name] = {"bytes": path.stat().st_size, "blake2b": _checksum(path)}
+        files[path.name] = {"bytes": path.stat().st_size, "blake2b": checksum(path)}
     records = {
         "stamps": {path: list(stamp) for path, stamp in parts.stamps.items()},
         "skipped": [[s.path, s.reason] for s in parts.skipped],
@@ -115,9 +102,9 @@ def _write_data(folder: Path, parts: Parts) -> dict[str, Any]:
         "terms": {name: list(matrix.terms) for name, matrix in _matrices(parts).items()},
     }
     path = folder / RECORDS
-    with _private_open(path) as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
+    with private_open(path) as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
         json.dump(records, out, ensure_ascii=False)  # streamed: no second copy in memory
-    files[RECORDS] = {"bytes": path.stat().st_size, "blake2b": _checksum(path)}
+    files[RECORDS] = {"bytes": path.stat().st_size, "blake2b": checksum(path)}
     return files
 
 
@@ -201,7 +188,7 @@ def _checked(folder: Path, name: str, files: dict[str, Any]) -> Path:
     path = folder / name
     if not isinstance(entry, dict) or not path.is_file():
         raise StoreError(f"{name} is missing")
-    if path.stat().st_size != entry.get("bytes") or _checksum(path) != entry.get("blake2b"):
+    if path.stat().st_size != entry.get("bytes") or checksum(path) != entry.get("blake2b"):
         raise StoreError(f"{name} does not match its checksum")
     return path
 

@@ -19,6 +19,7 @@ from bot.corpus.loader import LoadOptions, load_file
 from bot.index import assemble, store
 from bot.index.engine import SparseEngine
 from bot.model import Article
+from bot.paths import checksum
 from bot.service import build_snapshot
 from bot.settings import Settings, load_settings
 from bot.text.analysis import analyze
@@ -160,7 +161,7 @@ def test_a_manifest_that_checks_out_with_arrays_that_cannot_be_an_index(tmp_path
     saved = json.loads(manifest.read_text())
     entry = saved["files"]["title.term_ids.npy"]
     entry["bytes"] = (data / "title.term_ids.npy").stat().st_size
-    entry["blake2b"] = store._checksum(data / "title.term_ids.npy")
+    entry["blake2b"] = checksum(data / "title.term_ids.npy")
     manifest.write_text(json.dumps(saved))
     assert store.load(manifest, parts.key) is None
     saved["data"] = "../elsewhere"  # a data folder outside the cache
