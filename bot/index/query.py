@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from bot.text.dates import AskedDates
 
 
@@ -19,6 +21,8 @@ class Query:
     dates: AskedDates = field(default_factory=AskedDates)
     sources: tuple[tuple[str, str], ...] = ()  # each term and the word it came from
     words: int = 0  # how many words the question has
+    # the question's unit vector, when the index has the semantic stage
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     @property
     def unknown_terms(self) -> frozenset[str]:

@@ -21,6 +21,7 @@ from bot.index.parts import Parts
 from bot.index.passages import PassageScorer
 from bot.index.query import Query
 from bot.index.rerank import CANDIDATES, Reranked, RerankModel, rerank
+from bot.index.vectors import Semantic, fuse, nearest
 from bot.model import Article, Filters
 from bot.text import lexicon
 from bot.text.analysis import camel_terms, is_unspaced, surface_words, terms_of_word
@@ -53,6 +54,7 @@ class Hit:
     # its best passage's score against the best a passage could score, when the
     # reranker measured it
     passage: float | None = None
+    cosine: float | None = None  # its best vector's cosine to the question (semantic stage)
 
 
 class Index:
@@ -67,6 +69,7 @@ class Index:
         weights: Weights,
         unknown_word_weight: float = 3.0,
         reranker: RerankModel | None = None,
+        semantic: Semantic | None = None,
     ) -> None:
         """An index over the analysed corpus (see :func:`bot.service.build_index`).
 
@@ -74,9 +77,14 @@ class Index:
         word no article holds: a rare such word is most often the very thing
         the corpus does not cover. ``reranker`` reorders the leading articles
         (see :mod:`bot.index.rerank`); without one, BM25F's order stands.
+        ``semantic`` adds the articles' vectors and the question encoder
+        (see :mod:`bot.index.vectors`); without it, search is lexical alone.
         """
         self._setup(parts, weights, unknown_word_weight)
         self.reranker = reranker
+        if semantic is not None and len(semantic.vectors) != len(parts.articles):
+            raise ValueError("the vectors are not this corpus's")
+        self.semantic = semantic
 
     def _setup(self, parts: Parts, weights: Weights, unknown_word_weight: float) -> None:
         self.weights = weights
@@ -181,6 +189,7 @@ class Index:
             asked_dates(words),
             tuple(sources.items()),
             len(words),
+            self.semantic.encode(text) if self.semantic is not None else None,
         )
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
@@ -257,9 +266,10 @@ class Index:
         ``filters`` do (the calibration asks questions with their answers left
         out). Ties are broken by article id, so equal input gives equal output.
         """
-        if not query.terms or not self.articles:
+        semantic = self.semantic if query.vector is not None else None
+        if not self.articles or not (query.terms or semantic):
             return []
-        scores = self.engine.scores(query.terms)
+        scores = self.engine.scores(query.terms) if query.terms else np.zeros(len(self.articles))
         mask = self.allowed(filters or Filters())
         if allowed is not None:
             mask = allowed if mask is None else mask & allowed
@@ -272,10 +282,17 @@ class Index:
             else Reranked({}, {}, {})
         )
         boosted = found.scores
+        cosines = None
+        if semantic is not None and query.vector is not None:
+            cosines = semantic.vectors.cosines(query.vector)
+            if mask is not None:
+                cosines = np.where(mask, cosines, -1.0)
+            boosted, ranked = self._fused(scores, boosted, ranked, cosines, semantic.weight)
         if boosted:  # the articles the model did not see stay below those it placed
             floor = min(boosted.values())
-            for doc in ranked[CANDIDATES:]:
-                boosted[doc] = min(float(scores[doc]), floor)
+            for doc in ranked:
+                if doc not in boosted:
+                    boosted[doc] = min(float(scores[doc]), floor)
         ranked.sort(key=lambda doc: (-boosted.get(doc, float(scores[doc])), doc))
         groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)
         kept = [lead for lead, _rest in groups[: k + extra]]
@@ -290,9 +307,27 @@ class Index:
                 tuple(rest),
                 shares[lead][1],
                 found.passage.get(lead),
+                float(cosines[lead]) if cosines is not None else None,
             )
             for lead, rest in groups[: k + extra]
         ]
+
+    def _fused(
+        self,
+        scores: np.ndarray,
+        boosted: dict[int, float],
+        ranked: list[int],
+        cosines: np.ndarray,
+        weight: float,
+    ) -> tuple[dict[int, float], list[int]]:
+        """BM25F's leading candidates and the nearest articles by cosine, scored by
+        :func:`bot.index.vectors.fuse`; the pool, then the rest of ``ranked``."""
+        leading = ranked[:CANDIDATES]
+        pool = list(dict.fromkeys([*leading, *nearest(cosines)]))
+        lexical = {doc: boosted.get(doc, float(scores[doc])) for doc in pool}
+        fused = fuse(lexical, cosines, pool, weight)
+        rest = [doc for doc in ranked if doc not in fused]
+        return fused, pool + rest
 
 
 # Fields of prose, whose words say what a corpus is about (code would count `self` and `fn`).
