@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+from bot.answer.abstain import MODEL_FILE, SEMANTIC_MODEL_FILE
+from bot.answer.abstain import shipped_model as abstain_model
 from bot.answer.build import Answer, AnswerOptions, bar_for, build_answer
 from bot.corpus.loader import LoadOptions
 from bot.errors import CorpusError, QuestionError
@@ -25,6 +27,9 @@ from bot.index.parts import Parts
 from bot.index.rerank import shipped_model as rerank_model
 from bot.index.search import Index, Weights
 from bot.model import AskContext, Filters, Skipped
+from bot.semantic.embedder import shared_embedder
+from bot.semantic.stage import Built, build_stage
+from bot.semantic.store import vectors_file
 from bot.settings import Settings
 from bot.text import lexicon
 
@@ -50,6 +55,7 @@ class Snapshot:
     facets: Facets
     build_ms: float
     bar: float = 0.0  # the confidence an answer needs in this corpus
+    semantic: Built | None = None  # the semantic stage, when it is on
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +116,13 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
             store.save(cache, parts)
         except OSError as exc:
             log.warning("cannot save the index to %s: %s", cache, exc)
-    index = build_index(parts, settings)
+    semantic = semantic_stage(settings, parts, previous.semantic if previous else None)
+    index = build_index(parts, settings, semantic)
     stamps = "".join(f"{k}:{v};" for k, v in sorted(parts.stamps.items()))
-    version = hashlib.blake2b(f"{key}|{stamps}".encode(), digest_size=6).hexdigest()
+    model = semantic.semantic.model if semantic else ""
+    version = hashlib.blake2b(f"{key}|{stamps}|{model}".encode(), digest_size=6).hexdigest()
     lexicon.warm_up()
-    bar = bar_for(index, answer_options(settings))
+    bar = bar_for(index, answer_options(settings, semantic=semantic is not None))
     return Snapshot(
         index=index,
         version=version,
@@ -124,24 +132,48 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
         facets=facets(index.articles),
         build_ms=(time.perf_counter() - started) * 1000,
         bar=bar,
+        semantic=semantic,
     )
 
 
-def build_index(parts: Parts, settings: Settings) -> Index:
-    """The one way an index is made: from the analysed corpus, with the settings' weights
-    and, unless ``search.rerank`` is off, the shipped reranker."""
+def semantic_stage(settings: Settings, parts: Parts, previous: Built | None) -> Built | None:
+    """The semantic stage for ``parts`` when ``semantic.enabled`` and the model loads
+    (vectors reused from ``previous`` and the saved ones); else ``None``."""
+    wanted = settings.semantic
+    if not wanted.enabled:
+        return None
+    embedder = shared_embedder(wanted.model, wanted.cache_dir)
+    if embedder is None:
+        return None
+    folder = settings.corpus.index_cache
+    saved = vectors_file(Path(folder), settings.corpus_dir, embedder.identity) if folder else None
+    built = build_stage(parts, embedder, wanted.weight, previous, saved)
+    if built.encoded:
+        log.info("semantic stage: %d passages encoded in %.1f s", built.encoded,
+                 built.took_ms / 1000)  # fmt: skip
+    return built
+
+
+def build_index(parts: Parts, settings: Settings, semantic: Built | None = None) -> Index:
+    """The one way an index is made: from the analysed corpus, with the settings' weights,
+    unless ``search.rerank`` is off the shipped reranker, and the semantic stage if built."""
     search = settings.search
     reranker = rerank_model() if search.rerank else None
-    return Index(parts, weights_of(settings), search.unknown_word_weight, reranker)
+    stage = semantic.semantic if semantic is not None else None
+    return Index(parts, weights_of(settings), search.unknown_word_weight, reranker, stage)
 
 
-def answer_options(settings: Settings, bar: float | None = None) -> AnswerOptions:
-    """How answers are made, from settings (``bar``: the confidence needed, when known)."""
+def answer_options(
+    settings: Settings, bar: float | None = None, semantic: bool = False
+) -> AnswerOptions:
+    """How answers are made, from settings (``bar``: the confidence needed, when known;
+    ``semantic``: with the abstain model that also weighs the semantic stage's cosine)."""
     return AnswerOptions(
         min_confidence=settings.search.min_confidence if bar is None else bar,
         max_excerpt_chars=settings.answer.max_excerpt_chars,
         max_sentences=settings.answer.max_sentences,
         related_count=settings.answer.related_count,
+        model=abstain_model(SEMANTIC_MODEL_FILE if semantic else MODEL_FILE),
     )
 
 
@@ -253,7 +285,7 @@ class Service:
         started = time.perf_counter()
         text, notes = self.prepare_question(question)
         search = self.settings.search
-        options = answer_options(self.settings, snapshot.bar)
+        options = answer_options(self.settings, snapshot.bar, snapshot.semantic is not None)
         index = snapshot.index
         query = index.parse(text, search.typo_tolerance)
         hits = index.search(query, k, filters, search.duplicate_similarity, extra=1)

@@ -26,7 +26,9 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 # Settings whose relative paths name the bot's own files (the built-in corpus), and
 # those that name what it writes (the query log, the saved index).
 _BUILTIN_PATH_KEYS = ("corpus.dir",)
-_STATE_PATH_KEYS = ("db.path", "corpus.index_cache")
+_STATE_PATH_KEYS = ("db.path", "corpus.index_cache", "semantic.cache_dir")
+# Settings that hold a path or a name: a value starting "./" or "../" is a path.
+_NAME_OR_PATH_KEYS = ("semantic.model",)
 
 
 def builtin_root() -> Path:
@@ -114,6 +116,16 @@ class DbSettings:
     user_key_secret: str = ""
 
 
+@dataclass(frozen=True)
+class SemanticSettings:
+    """The optional semantic stage: a sentence-embedding model beside BM25F."""
+
+    enabled: bool = False
+    model: str = "sentence-transformers/all-MiniLM-L6-v2"
+    cache_dir: str = "data/models"
+    weight: float = 3.0
+
+
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
@@ -147,6 +159,7 @@ class Settings:
     db: DbSettings = field(default_factory=DbSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
     log: LogSettings = field(default_factory=LogSettings)
+    semantic: SemanticSettings = field(default_factory=SemanticSettings)
 
     @property
     def corpus_dir(self) -> Path:
@@ -163,7 +176,7 @@ class Settings:
         db = dataclasses.replace(self.db, user_key_secret="***" if self.db.user_key_secret else "")
         return (
             f"Settings(corpus={self.corpus!r}, search={self.search!r}, answer={self.answer!r}, "
-            f"db={db!r}, discord={self.discord!r}, log={self.log!r})"
+            f"db={db!r}, discord={self.discord!r}, log={self.log!r}, semantic={self.semantic!r})"
         )
 
 
@@ -195,6 +208,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "discord.guild_seconds": (0.0, 3600.0),
     "discord.guild_rate": (1, 100_000),
     "discord.watch_interval_seconds": (1.0, 86_400.0),
+    "semantic.weight": (0.0, 10.0),
 }
 # Settings that once existed: a file that still sets one works, with a warning.
 RETIRED = {
@@ -294,6 +308,8 @@ def _merge_file(
             name = f"{section}.{key}"
             if name in _PATH_KEYS and isinstance(value, str) and _relative(value):
                 value = str(_base_for(name, origin, is_default) / value)
+            elif name in _NAME_OR_PATH_KEYS and str(value).startswith(("./", "../")):
+                value = str(origin.parent / value)
             values[section][key] = value
 
 

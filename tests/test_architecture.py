@@ -17,13 +17,15 @@ LAYERS = [
     {"bot.querylog"},
     {"bot.service", "bot.watch", "bot.shutdown", "bot.redact"},
     {"bot.answer"},
+    {"bot.semantic"},  # the optional semantic stage: the model and the articles' vectors
     {"bot.index"},
     {"bot.corpus"},
     {"bot.text"},
     {"bot.settings"},
     {"bot.model", "bot.errors", "bot.paths", "bot.modelfile", "bot"},  # the ground floor
 ]
-PURE = ("bot.text", "bot.corpus", "bot.index", "bot.answer")  # never touch the event loop
+# Stages that never touch the event loop.
+PURE = ("bot.text", "bot.corpus", "bot.index", "bot.semantic", "bot.answer")
 
 
 def modules() -> dict[str, Path]:

@@ -1,0 +1,1 @@
+"""The optional semantic stage: a sentence-embedding model's vectors beside BM25F."""
