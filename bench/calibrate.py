@@ -3,6 +3,8 @@
     python -m bench.calibrate            # leave-one-corpus-out figures, nothing written
     python -m bench.calibrate --write    # also write bot/data/abstain.json
     python -m bench.calibrate --corpus typer=/path/to/docs:/path/q.jsonl   # validate on more
+    python -m bench.calibrate --semantic ../shared/models/all-MiniLM-L6-v2-onnx --write
+        # the model for the semantic stage (bot/data/abstain-semantic.json), cosine included
 
 Labelled data, from the tuning halves and the older question sets only (the
 test halves are never seen here):
@@ -42,13 +44,16 @@ from bot.corpus.loader import LoadOptions
 from bot.index.assemble import assemble
 from bot.index.search import Index
 from bot.index.store import settings_key
-from bot.service import build_index
+from bot.service import build_index, semantic_stage
 from bot.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpora"
 EVAL = ROOT / "tests" / "eval"
 MODEL_PATH = ROOT / "bot" / "data" / "abstain.json"
+SEMANTIC_MODEL_PATH = ROOT / "bot" / "data" / "abstain-semantic.json"
+# The lexical model does without the semantic stage's signal.
+LEXICAL_SIGNALS = tuple(name for name in SIGNALS if name != "cosine")
 CROSS_SAMPLE = 40  # questions taken from each other corpus as negatives
 # How much each kind of row counts in training. Questions asked with their answers left
 # out look more answerable than real unanswerable questions do, and a full weight made
@@ -122,12 +127,12 @@ class Data:
 def index_for(corpus: Corpus, rerank: bool = True, **settings_: Any) -> Index:
     """The index the bot would build for ``corpus`` with the default settings
     (``rerank``: with the shipped reranker, as the bot has it by default; other
-    settings by their dotted names)."""
+    settings by their dotted names, the semantic stage's among them)."""
     overrides = {"corpus.dir": str(corpus.root), "search.rerank": rerank, **settings_}
     settings = load_settings(env={}, overrides=overrides)
     options = LoadOptions(url_template=corpus.url_template)
     parts = assemble(corpus.root, options, settings_key(options), None, workers=1)
-    return build_index(parts, settings)
+    return build_index(parts, settings, semantic_stage(settings, parts, None))
 
 
 def ask(index: Index, text: str, allowed: np.ndarray | None = None) -> tuple[list[float], str]:
@@ -147,10 +152,11 @@ def questions_of(corpus: Corpus) -> list[Question]:
     return list(seen.values())
 
 
-def collect(corpora: Sequence[Corpus], seed: int = 7) -> Data:
-    """Rows for every corpus: own questions, masked answerable ones, others' questions."""
+def collect(corpora: Sequence[Corpus], seed: int = 7, **settings_: Any) -> Data:
+    """Rows for every corpus: own questions, masked answerable ones, others' questions
+    (``settings_``: for the indexes, by dotted name)."""
     data = Data()
-    indexes = {c.name: index_for(c) for c in corpora}
+    indexes = {c.name: index_for(c, **settings_) for c in corpora}
     own = {c.name: questions_of(c) for c in corpora}
     rng = random.Random(seed)
     for corpus in corpora:
@@ -176,11 +182,14 @@ def collect(corpora: Sequence[Corpus], seed: int = 7) -> Data:
     return data
 
 
-def fit(rows: Sequence[Row], threshold: float = 0.5) -> AbstainModel:
-    """A standardised, class-balanced logistic regression over ``rows``."""
+def fit(
+    rows: Sequence[Row], threshold: float = 0.5, signals: Sequence[str] = LEXICAL_SIGNALS
+) -> AbstainModel:
+    """A standardised, class-balanced logistic regression over ``rows``'s ``signals``."""
     from sklearn.linear_model import LogisticRegression
 
-    x = np.array([r.signals for r in rows], dtype=np.float64)
+    columns = [SIGNALS.index(name) for name in signals]
+    x = np.array([[r.signals[c] for c in columns] for r in rows], dtype=np.float64)
     y = np.array([r.label for r in rows])
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale <= 1e-9] = 1.0
@@ -188,7 +197,7 @@ def fit(rows: Sequence[Row], threshold: float = 0.5) -> AbstainModel:
     model = LogisticRegression(C=1.0, class_weight="balanced", max_iter=5000)
     model.fit((x - mean) / scale, y, sample_weight=weights)
     return AbstainModel(
-        signals=SIGNALS,
+        signals=tuple(signals),
         mean=tuple(round(float(v), 6) for v in mean),
         scale=tuple(round(float(v), 6) for v in scale),
         coef=tuple(round(float(v), 6) for v in model.coef_[0]),
@@ -226,7 +235,7 @@ def figures(model: AbstainModel, rows: Sequence[Row], threshold: float) -> dict[
 
 
 def leave_one_out(
-    data: Data, trained: Sequence[str], held: Sequence[str]
+    data: Data, trained: Sequence[str], held: Sequence[str], signals: Sequence[str]
 ) -> dict[str, dict[float, dict[str, float]]]:
     """For each held-out corpus: figures at every threshold of a model trained without it."""
     results: dict[str, dict[float, dict[str, float]]] = {}
@@ -237,7 +246,7 @@ def leave_one_out(
             for r in data.rows
             if r.corpus.split("<")[0] in others and name not in r.corpus.split("<")
         ]
-        model = fit(rows)
+        model = fit(rows, signals=signals)
         own = data.select([name], ["own"])
         results[name] = {t: figures(model, own, bar(model, data, name, t)) for t in THRESHOLDS}
     return results
@@ -265,16 +274,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help=f"write {MODEL_PATH}")
     parser.add_argument("--corpus", action="append", default=[], help="NAME=DIR:QUESTIONS")
+    parser.add_argument("--semantic", metavar="MODEL", help="with the semantic stage's model")
+    parser.add_argument("--cache", metavar="DIR", help="keep the vectors here (with --semantic)")
     args = parser.parse_args(argv)
     corpora = shared_corpora() + [parse_extra(s) for s in args.corpus]
-    data = collect(corpora)
+    stage: dict[str, Any] = {}
+    if args.semantic:
+        stage = {"semantic.enabled": True, "semantic.model": args.semantic,
+                 "corpus.index_cache": args.cache or ""}  # fmt: skip
+    signals = SIGNALS if args.semantic else LEXICAL_SIGNALS
+    path = SEMANTIC_MODEL_PATH if args.semantic else MODEL_PATH
+    data = collect(corpora, **stage)
     trained = [c.name for c in corpora if c.train]
     held = [c.name for c in corpora if c.name != "seeds"]
-    loco = leave_one_out(data, trained, held)
+    loco = leave_one_out(data, trained, held, signals)
     shared_held = [c for c in held if c in trained]
     threshold = choose_threshold(loco, shared_held)
     print(f"threshold chosen on {', '.join(shared_held)}: {threshold}")
-    final = fit([r for r in data.rows if r.corpus.split("<")[0] in trained], threshold)
+    final = fit([r for r in data.rows if r.corpus.split("<")[0] in trained], threshold, signals)
     print(f"{'held out':16} {'P':>6} {'R':>6} {'F1':>6} {'R@1':>6} {'ranked':>7}")
     summary = {}
     for name in held:
@@ -284,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{name:16} {row['precision']:6.3f} {row['recall']:6.3f} {row['f1']:6.3f} "
             f"{row['recall@1']:6.3f} {row['ranked@1']:7.3f}"
         )
-    print("coefficients:", dict(zip(SIGNALS, final.coef, strict=True)))
+    print("coefficients:", dict(zip(signals, final.coef, strict=True)))
     for name in [c.name for c in corpora]:
         print(f"bar with the final model in {name}: {bar(final, data, name, threshold):.2f}")
     if args.write:
@@ -293,8 +310,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "rows": len(data.rows),
             "leave_one_corpus_out": {k: v for k, v in summary.items()},
         }
-        MODEL_PATH.write_text(json.dumps(final.as_json(**notes), indent=1) + "\n")
-        print(f"wrote {MODEL_PATH}")
+        path.write_text(json.dumps(final.as_json(**notes), indent=1) + "\n")
+        print(f"wrote {path}")
     return 0
 
 

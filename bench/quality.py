@@ -2,6 +2,7 @@
 
     python -m bench.quality                 # every set found, a Markdown table
     python -m bench.quality --halves test   # the test halves only (what the README reports)
+    python -m bench.quality --semantic ../shared/models/all-MiniLM-L6-v2-onnx  # stage on
 
 For each question set: the bot as it answers (``recall@1`` and ``recall@3``
 count a hit only when it says it answered; abstain precision, recall and F1),
@@ -20,6 +21,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -64,24 +66,26 @@ def question_sets(halves: Sequence[str]) -> list[QuestionSet]:
     return [s for s in found if s.corpus.is_dir() and s.file.is_file()]
 
 
-async def project_outcomes(qset: QuestionSet, folder: Path) -> list[Outcome]:
-    """What the bot answers to every question, through the service as every surface asks."""
-    settings = load_settings(
-        env={},
-        overrides={
-            "corpus.dir": str(qset.corpus),
-            "corpus.url_template": qset.url_template,
-            "corpus.index_cache": "",
-            "db.path": str(folder / "quality.sqlite3"),
-        },
-    )
+async def project_outcomes(
+    qset: QuestionSet, folder: Path, extra: dict[str, Any] | None = None
+) -> list[Outcome]:
+    """What the bot answers to every question, through the service as every surface
+    asks (``extra``: settings by dotted name, such as the semantic stage's)."""
+    overrides = {
+        "corpus.dir": str(qset.corpus),
+        "corpus.url_template": qset.url_template,
+        "corpus.index_cache": "",
+        "db.path": str(folder / "quality.sqlite3"),
+        **(extra or {}),
+    }
+    settings = load_settings(env={}, overrides=overrides)
     service = build_service(settings)
     await service.start()
     outcomes = []
     for question in read_questions(qset.file):
         answer = await service.ask(question.q)
         ranked = tuple((r.article.id, *(a.id for a in r.also)) for r in answer.results)
-        outcomes.append(Outcome(question, answer.answered, ranked))
+        outcomes.append(Outcome(question, answer.answered, ranked, answer.confidence))
     return outcomes
 
 
@@ -138,9 +142,9 @@ def baseline_metrics(kind: str, qset: QuestionSet, questions: Sequence[Question]
     return score(Outcome(q, True, tuple((i,) for i in top(q.q))) for q in questions)
 
 
-def row(qset: QuestionSet, folder: Path) -> str:
+def row(qset: QuestionSet, folder: Path, extra: dict[str, Any] | None = None) -> str:
     """One line of the table."""
-    outcomes = asyncio.run(project_outcomes(qset, folder))
+    outcomes = asyncio.run(project_outcomes(qset, folder, extra))
     bot, alone = score(outcomes), ranked_alone(outcomes)
     questions = [o.question for o in outcomes]
     plain = {kind: baseline_metrics(kind, qset, questions) for kind in ("rank-bm25", "bm25s")}
@@ -162,11 +166,23 @@ HEADER = (
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--halves", default="tune,test", help="comma-separated: tune,test")
+    parser.add_argument("--semantic", metavar="MODEL", help="with the semantic stage: its model")
+    parser.add_argument("--weight", type=float, help="the semantic stage's weight")
+    parser.add_argument("--cache", metavar="DIR", help="keep the index and vectors here")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="any other setting, by dotted name")  # fmt: skip
     args = parser.parse_args(argv)
+    extra: dict[str, Any] = dict(item.split("=", 1) for item in args.set)
+    if args.semantic:
+        extra.update({"semantic.enabled": True, "semantic.model": args.semantic})
+    if args.weight is not None:
+        extra["semantic.weight"] = args.weight
+    if args.cache:
+        extra["corpus.index_cache"] = args.cache
     print(HEADER)
     with tempfile.TemporaryDirectory() as folder:
         for qset in question_sets([h for h in args.halves.split(",") if h]):
-            print(row(qset, Path(folder)), flush=True)
+            print(row(qset, Path(folder), extra), flush=True)
     return 0
 
 

@@ -21,6 +21,8 @@ from bot.answer.signals import SIGNALS
 from bot.modelfile import numbers
 
 MODEL_FILE = "abstain.json"
+# The model for an index with the semantic stage (it weighs the cosine too).
+SEMANTIC_MODEL_FILE = "abstain-semantic.json"
 OFFTOPIC_FILE = "offtopic.txt"
 FORMAT = 1
 # A corpus of long articles holds most ordinary words somewhere, so even an off-topic
@@ -128,7 +130,8 @@ def offtopic_bar(confidences: Sequence[float]) -> float:
 
 
 @cache
-def shipped_model() -> AbstainModel:
-    """The model that ships with the package (read once)."""
-    text = resources.files("bot").joinpath("data", MODEL_FILE).read_text(encoding="utf-8")
+def shipped_model(name: str = MODEL_FILE) -> AbstainModel:
+    """A model that ships with the package (read once): :data:`MODEL_FILE`, or
+    :data:`SEMANTIC_MODEL_FILE` for an index with the semantic stage."""
+    text = resources.files("bot").joinpath("data", name).read_text(encoding="utf-8")
     return parse_model(json.loads(text), SIGNALS)

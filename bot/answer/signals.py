@@ -34,6 +34,7 @@ SIGNALS: tuple[str, ...] = (
     "number_mismatch",  # the question names a number or month its title has another of
     "terms",  # log(1 + the question's distinct terms)
     "corrected",  # share of the question's words read as typos of corpus words
+    "cosine",  # the best article's cosine to the question (semantic stage; else 0)
 )
 
 
@@ -100,11 +101,14 @@ def measure(
     found["terms"] = math.log1p(len(query.terms))
     found["corrected"] = min(1.0, len(query.corrections) / max(1, query.words))
     if total <= 0:
+        if hits:
+            found["cosine"] = max(0.0, hits[0].cosine or 0.0)
         return found
     found["unknown"] = sum(weights[term] for term in query.unknown_terms) / total
     if not hits:
         return found
     top = hits[0]
+    found["cosine"] = max(0.0, top.cosine or 0.0)
     found["coverage"] = top.coverage
     found["passage"] = min(1.0, passage_weight / total)
     found["passage_score"] = _passage_score(index, weights, top)
