@@ -17,9 +17,10 @@ from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any, NoReturn, TextIO, cast
 
-from bot.answer.evaluate import Outcome, QuestionFileError, read_questions, score
+from bot.answer.evaluate import QuestionFileError, read_questions, score
 from bot.answer.render import answer_json, answer_text
 from bot.app import running
+from bot.cli.compare import ask_all, cmd_compare
 from bot.cli.stats import StatsUsageError, add_stats_arguments
 from bot.corpus.metadata import parse_date
 from bot.errors import CorpusError, QuestionError, SettingsError
@@ -72,6 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = verbs.add_parser("eval", help="retrieval quality on a question file (JSON lines)")
     evaluate.add_argument("file", type=Path, help="question file")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    evaluate.add_argument(
+        "--compare", action="store_true", help="with the semantic stage off and on, side by side"
+    )
     _shared(evaluate)
     for name, verb_help in (
         ("stats", "summary of the query log"),
@@ -238,13 +242,7 @@ async def cmd_eval(args: argparse.Namespace, service: Service, out: TextIO) -> i
         questions = read_questions(args.file)
     except QuestionFileError as exc:
         raise UsageError(str(exc)) from None
-    outcomes = []
-    context = AskContext(surface="eval")
-    for question in questions:
-        answer = await service.ask(question.q, context=context)
-        ranked = tuple((r.article.id, *(a.id for a in r.also)) for r in answer.results)
-        outcomes.append(Outcome(question, answer.answered, ranked, answer.confidence))
-    metrics = score(outcomes)
+    metrics = score(await ask_all(service, questions))
     if args.json:
         out.write(json.dumps(metrics.as_dict(), indent=2) + "\n")
     else:
@@ -299,6 +297,12 @@ async def _run_verb(args: argparse.Namespace, settings: Settings, out: TextIO) -
         from bot.cli.stats import cmd_stats
 
         return await cmd_stats(args, settings, out)
+    if args.verb == "eval" and args.compare:
+        try:
+            questions = read_questions(args.file)
+        except QuestionFileError as exc:
+            raise UsageError(str(exc)) from None
+        return await cmd_compare(settings, questions, args.json, out)
     # evaluation questions are not people's questions: they stay out of the log
     logged, start = args.verb != "eval", args.verb != "reindex"
     async with running(settings, log_questions=logged, start=start) as app:
