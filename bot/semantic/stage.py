@@ -81,13 +81,22 @@ def build_stage(
             store.save(saved, embedder.identity, keys, rows)
         except OSError as exc:
             log.warning("cannot save the vectors to %s: %s", saved, exc)
-    blocks = [rows[key] for key in keys]
-    matrix = np.concatenate(blocks) if blocks else np.zeros((0, embedder.dimensions), np.float32)
-    counts = [len(block) for block in blocks]
-    ptr = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
+    matrix, ptr = _stacked([rows[key] for key in keys], embedder.dimensions)
     semantic = Semantic(Vectors(matrix, ptr), embedder.encode, weight, embedder.identity)
     took = (time.perf_counter() - started) * 1000
     return Built(semantic, tuple(keys), total, took)
+
+
+def _stacked(blocks: list[np.ndarray], dimensions: int) -> tuple[np.ndarray, np.ndarray]:
+    """One float32 matrix of every article's vectors, and where each article's begin.
+    Filled block by block: saved vectors are read from their file as they are copied."""
+    counts = [len(block) for block in blocks]
+    ptr = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)]).astype(np.int64)
+    width = blocks[0].shape[1] if blocks else dimensions
+    matrix = np.empty((int(ptr[-1]), width), np.float32)
+    for n, block in enumerate(blocks):
+        matrix[ptr[n] : ptr[n + 1]] = block
+    return matrix, ptr
 
 
 def _collect(

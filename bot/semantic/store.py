@@ -135,7 +135,7 @@ def _read(path: Path, model: str) -> Rows:
         raise VectorStoreError("the data file is missing or cut short")
     if checksum(data) != manifest.get("blake2b"):
         raise VectorStoreError("the data file does not match its checksum")
-    matrix = np.load(data, allow_pickle=False)
+    matrix = np.load(data, mmap_mode="r", allow_pickle=False)
     dims = manifest.get("dimensions")
     if (
         matrix.dtype != np.float16
@@ -143,15 +143,21 @@ def _read(path: Path, model: str) -> Rows:
         or matrix.shape[0] != sum(count for _key, count in entries)
     ):
         raise VectorStoreError("the data file has the wrong shape or type")
-    if len(matrix) and (matrix.shape[1] != dims or not np.isfinite(matrix).all()):
+    if len(matrix) and (matrix.shape[1] != dims or not _finite(matrix)):
         raise VectorStoreError("the data file holds vectors that cannot be a model's")
     rows: Rows = {}
     start = 0
-    wide = matrix.astype(np.float32)
-    for key, count in entries:
-        rows[key] = wide[start : start + count]
+    for key, count in entries:  # views of the memory-mapped file: read as they are used
+        rows[key] = matrix[start : start + count]
         start += count
     return rows
+
+
+def _finite(matrix: np.ndarray, step: int = 65536) -> bool:
+    """Whether every number is finite, a slice at a time (no copy of the whole file)."""
+    return all(
+        np.isfinite(matrix[start : start + step]).all() for start in range(0, len(matrix), step)
+    )
 
 
 def load(path: Path, model: str) -> Rows:
