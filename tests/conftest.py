@@ -22,6 +22,8 @@ SHARED = ROOT.parent / "shared"
 POWERAPPS = SHARED / "corpora" / "powerapps-news"
 RUST_BLOG = SHARED / "corpora" / "rust-blog"
 EVAL_DIR = ROOT / "tests" / "eval"
+# The sentence-embedding model of the semantic stage (tests using it skip without it).
+MINILM = SHARED / "models" / "all-MiniLM-L6-v2-onnx"
 RUST_URLS = "https://blog.rust-lang.org/{path}/"
 
 

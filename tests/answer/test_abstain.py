@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bench.calibrate import Row, choose_threshold, figures, fit
+from bench.calibrate import Data, Row, choose_signals, choose_threshold, figures, fit, recentred
 from bot.answer.abstain import (
+    SEMANTIC_MODEL_FILE,
     AbstainModel,
     ModelError,
     offtopic_bar,
@@ -81,6 +82,13 @@ def test_the_shipped_model_uses_every_signal_and_the_default_is_its_threshold() 
     assert model.coef[SIGNALS.index("unknown")] < 0  # words the corpus lacks: do not
 
 
+def test_the_semantic_stages_model_answers_at_the_same_setting() -> None:
+    model = shipped_model(SEMANTIC_MODEL_FILE)
+    assert model.threshold == load_settings(env={}).search.min_confidence
+    assert set(model.signals) <= set(SIGNALS) and "coverage" in model.signals
+    assert model.coef[model.signals.index("unknown")] < 0
+
+
 def test_signals_are_shares_and_tell_on_topic_from_off_topic(seeds_index: Index) -> None:
     options = AnswerOptions(0.0)
     good_confidence, good, hits = confidence_of(seeds_index, "Tesla D1 chip training tile", options)
@@ -125,3 +133,33 @@ def test_fit_and_figures_on_labelled_rows() -> None:
     assert figures(model, own, 1.0)["recall@1"] == 0.0  # never answers
     loco = {"c": {t: figures(model, own, t) for t in (0.3, 0.5, 0.99)}}
     assert choose_threshold(loco, ["c"]) in (0.3, 0.5)
+
+
+def test_recentred_keeps_every_decision_at_the_new_threshold() -> None:
+    rows = [row(1, 0.4 + n / 50) for n in range(20)] + [row(0, n / 50) for n in range(20)]
+    model = fit(rows, threshold=0.3)
+    moved = recentred(model, 0.18)
+    assert moved.threshold == 0.18 and moved.coef == model.coef
+    for r in rows:
+        signals = dict(zip(SIGNALS, r.signals, strict=True))
+        assert (model.confidence(signals) >= 0.3) == (moved.confidence(signals) >= 0.18)
+
+
+def test_choose_signals_keeps_the_set_that_carries_across_corpora() -> None:
+    # "coverage" tells answerable from not in both corpora; "terms" only in one, and
+    # the other way round in the other: it must not be chosen.
+    data = Data()
+    terms = SIGNALS.index("terms")
+    for corpus, sign in (("a", 1.0), ("b", -1.0)):
+        for n in range(30):
+            for label in (0, 1):
+                found = row(label, 0.3 + 0.4 * label + n / 200, right=True)
+                found.signals[terms] = sign * (label - 0.5) + n / 100
+                data.rows.append(Row(corpus, "own", label, found.signals, True))
+        data.offtopic[corpus] = []
+    coverage_only = ("coverage",)
+    signals, loco, threshold = choose_signals(
+        data, ["a", "b"], ["a", "b"], ["a", "b"], [("coverage", "terms"), coverage_only]
+    )
+    assert signals == coverage_only
+    assert loco["a"][threshold]["f1"] == pytest.approx(1.0)

@@ -18,9 +18,9 @@ from bot.cli.compare import changes
 from bot.semantic import embedder as embedders
 from bot.semantic.embedder import SemanticUnavailable, load_embedder, shared_embedder
 from bot.settings import Settings, load_settings
-from tests.conftest import EVAL_DIR, SEEDS, SHARED, run_cli
+from tests.conftest import EVAL_DIR, MINILM, SEEDS, run_cli
 
-MODEL = SHARED / "models" / "all-MiniLM-L6-v2-onnx"
+MODEL = MINILM
 needs_model = pytest.mark.skipif(
     not (MODEL / "model.onnx").is_file(), reason=f"{MODEL} not present"
 )
