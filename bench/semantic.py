@@ -19,8 +19,9 @@ Parts (each prints one table):
   resident memory before and after, and its peak.
 - ``nearest``: the ten nearest articles to a question among N articles' vectors:
   numpy's exact search as the bot runs it (:meth:`Vectors.cosines` + :func:`nearest`),
-  and hnswlib's approximate index (M=16, ef=64) when it is installed, with its build
-  time and its recall of the exact ten; over clustered vectors (topics, as passages
+  and the bot's approximate index (:mod:`bot.semantic.ann`: hnswlib, M=16,
+  ef_construction=100, ef=128) when hnswlib is installed, with its build time and
+  its recall of the exact ten; over clustered vectors (topics, as passages
   have) and random ones (no structure: HNSW's worst case).
 """
 
@@ -165,28 +166,35 @@ def _memory_save(folder: str, articles: int, per_article: float) -> dict[str, An
 
 def _memory_load(folder: str) -> dict[str, Any]:
     """Load saved vectors as a start of the bot does (file to one float32 matrix)."""
-    from bot.semantic import store
+    from bot.semantic import ann, store
     from bot.semantic.stage import _stacked
 
     before = _rss_mib()
     rows = store.load(Path(folder) / "vectors.json", "bench")
     matrix, _ptr = _stacked(list(rows.values()), DIMENSIONS)
     del rows
-    return {
+    after = _rss_mib()
+    found: dict[str, Any] = {
         "vectors": len(matrix),
         "matrix_mib": matrix.nbytes / 2**20,
         "before_mib": before,
-        "after_mib": _rss_mib(),
+        "after_mib": after,
         "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "graph_mib": None,
     }
+    if ann.available():  # the approximate index the stage builds from 50,000 vectors on
+        graph = ann.build(matrix)
+        found["graph_mib"] = _rss_mib() - after
+        del graph
+    return found
 
 
 def part_memory(sizes: Sequence[int], per_article: float) -> None:
     print(f"\n## Memory of the vectors ({per_article:.1f} an article on average)\n")
     print("A fresh process loads saved vectors as a start does (resident MiB).\n")
     print("| articles | vectors | on disk MiB (float16) | matrix MiB (float32) "
-          "| resident before | resident after | peak |")  # fmt: skip
-    print("|---:|---:|---:|---:|---:|---:|---:|")
+          "| resident before | resident after | peak | + approximate index |")  # fmt: skip
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         with tempfile.TemporaryDirectory() as folder:
             saved = _child("memory-save", folder, f"{size}:{per_article}")
@@ -194,7 +202,8 @@ def part_memory(sizes: Sequence[int], per_article: float) -> None:
         print(
             f"| {size:,} | {got['vectors']:,} | {saved['disk_mib']:.0f} "
             f"| {got['matrix_mib']:.0f} | {got['before_mib']:.0f} | {got['after_mib']:.0f} "
-            f"| {got['peak_mib']:.0f} |"
+            f"| {got['peak_mib']:.0f} | "
+            + (f"{got['graph_mib']:.0f} |" if got["graph_mib"] is not None else "— |")
         )
 
 
@@ -238,21 +247,18 @@ def _exact(matrix: np.ndarray, queries: np.ndarray) -> tuple[dict[str, float], l
 
 
 def _hnsw(matrix: np.ndarray, queries: np.ndarray, exact: list[set[int]]) -> dict[str, float]:
-    import hnswlib
+    """The bot's approximate index (:mod:`bot.semantic.ann`, its own settings)."""
+    from bot.semantic import ann
 
     started = time.perf_counter()
-    index = hnswlib.Index(space="ip", dim=DIMENSIONS)
-    index.init_index(max_elements=len(matrix), ef_construction=100, M=16)
-    index.add_items(matrix, np.arange(len(matrix)))
-    index.set_ef(64)
-    index.set_num_threads(1)
+    index = ann.build(matrix)
     build = time.perf_counter() - started
     times, recall = [], []
     for query, truth in zip(queries, exact, strict=True):
         started = time.perf_counter()
-        labels, _distances = index.knn_query(query, k=10)
+        labels = index.nearest_rows(query, 10)
         times.append((time.perf_counter() - started) * 1000)
-        recall.append(len(truth & set(labels[0].tolist())) / len(truth))
+        recall.append(len(truth & set(labels.tolist())) / len(truth))
     return {**_percentiles(times), "build_s": build, "recall": statistics.fmean(recall)}
 
 

@@ -21,7 +21,7 @@ from bot.index.parts import Parts
 from bot.index.passages import PassageScorer
 from bot.index.query import Query
 from bot.index.rerank import CANDIDATES, Reranked, RerankModel, rerank
-from bot.index.vectors import Semantic, fuse, nearest
+from bot.index.vectors import NEAREST, Semantic, fuse
 from bot.model import Article, Filters
 from bot.text import lexicon
 from bot.text.analysis import camel_terms, is_unspaced, surface_words, terms_of_word
@@ -282,12 +282,11 @@ class Index:
             else Reranked({}, {}, {})
         )
         boosted = found.scores
-        cosines = None
+        cosines: dict[int, float] | None = None
         if semantic is not None and query.vector is not None:
-            cosines = semantic.vectors.cosines(query.vector)
-            if mask is not None:
-                cosines = np.where(mask, cosines, -1.0)
-            boosted, ranked = self._fused(scores, boosted, ranked, cosines, semantic.weight)
+            boosted, ranked, cosines = self._fused(
+                scores, boosted, ranked, semantic, query.vector, mask
+            )
         if boosted:  # the articles the model did not see stay below those it placed
             floor = min(boosted.values())
             for doc in ranked:
@@ -296,6 +295,9 @@ class Index:
         ranked.sort(key=lambda doc: (-boosted.get(doc, float(scores[doc])), doc))
         groups = group_duplicates(ranked, self, duplicate_similarity, k + extra)
         kept = [lead for lead, _rest in groups[: k + extra]]
+        if cosines is not None and semantic is not None and query.vector is not None:
+            unseen = [lead for lead in kept if lead not in cosines]
+            cosines.update(semantic.vectors.cosines_of(unseen, query.vector))
         shares = found.shares
         missing = [lead for lead in kept if lead not in shares]
         shares.update(zip(missing, self.coverages(missing, query), strict=True))
@@ -307,7 +309,7 @@ class Index:
                 tuple(rest),
                 shares[lead][1],
                 found.passage.get(lead),
-                float(cosines[lead]) if cosines is not None else None,
+                cosines[lead] if cosines is not None else None,
             )
             for lead, rest in groups[: k + extra]
         ]
@@ -317,17 +319,21 @@ class Index:
         scores: np.ndarray,
         boosted: dict[int, float],
         ranked: list[int],
-        cosines: np.ndarray,
-        weight: float,
-    ) -> tuple[dict[int, float], list[int]]:
-        """BM25F's leading candidates and the nearest articles by cosine, scored by
-        :func:`bot.index.vectors.fuse`; the pool, then the rest of ``ranked``."""
+        semantic: Semantic,
+        vector: np.ndarray,
+        mask: np.ndarray | None,
+    ) -> tuple[dict[int, float], list[int], dict[int, float]]:
+        """BM25F's leading candidates and the nearest articles by cosine (among
+        ``mask``'s), scored by :func:`bot.index.vectors.fuse`; the pool, then the rest
+        of ``ranked``; and the pool's cosines."""
         leading = ranked[:CANDIDATES]
-        pool = list(dict.fromkeys([*leading, *nearest(cosines)]))
+        closest = semantic.vectors.nearest_articles(vector, NEAREST, mask)
+        pool = list(dict.fromkeys([*leading, *closest]))
+        cosines = semantic.vectors.cosines_of(pool, vector)
         lexical = {doc: boosted.get(doc, float(scores[doc])) for doc in pool}
-        fused = fuse(lexical, cosines, pool, weight)
+        fused = fuse(lexical, cosines, pool, semantic.weight)
         rest = [doc for doc in ranked if doc not in fused]
-        return fused, pool + rest
+        return fused, pool + rest, cosines
 
 
 # Fields of prose, whose words say what a corpus is about (code would count `self` and `fn`).

@@ -12,8 +12,9 @@ question. Pure numpy.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -21,6 +22,19 @@ import numpy as np
 NEAREST = 10
 
 Encoder = Callable[[str], np.ndarray]
+# Rows asked of an approximate index beside each article wanted (an article's passages
+# may take several of the nearest rows, and filters may leave some out).
+OVERFETCH = 4
+
+
+class RowSearch(Protocol):
+    """An approximate nearest-row index over a :class:`Vectors` matrix (see
+    :mod:`bot.semantic.ann`)."""
+
+    rows: int
+
+    def nearest_rows(self, vector: np.ndarray, wanted: int) -> np.ndarray:
+        """About the ``wanted`` rows nearest to ``vector``, best first."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -29,6 +43,7 @@ class Vectors:
 
     matrix: np.ndarray  # float32 (rows, dimensions), each row of unit length
     ptr: np.ndarray  # int64, one more entry than there are articles
+    approximate: RowSearch | None = None  # for many rows: nearest without reading them all
 
     def __post_init__(self) -> None:
         """Check that the arrays fit together (a mistake here would give wrong answers)."""
@@ -36,6 +51,8 @@ class Vectors:
             raise ValueError("vectors: a matrix and a pointer per article are needed")
         if self.ptr[0] != 0 or self.ptr[-1] != len(self.matrix) or np.any(np.diff(self.ptr) < 0):
             raise ValueError("vectors: the pointers do not fit the matrix")
+        if self.approximate is not None and self.approximate.rows != len(self.matrix):
+            raise ValueError("vectors: the approximate index is another matrix's")
 
     def __len__(self) -> int:
         return len(self.ptr) - 1
@@ -56,6 +73,31 @@ class Vectors:
         starts = self.ptr[:-1][has]
         found[has] = np.maximum.reduceat(similarities, starts)
         return found
+
+    def cosines_of(self, docs: Sequence[int], vector: np.ndarray) -> dict[int, float]:
+        """The best cosine to ``vector`` of each of ``docs`` (-1 without vectors)."""
+        vector = vector.astype(np.float32, copy=False)
+        found: dict[int, float] = {}
+        for doc in docs:
+            rows = self.rows_of(doc)
+            found[doc] = float((rows @ vector).max()) if len(rows) else -1.0
+        return found
+
+    def nearest_articles(
+        self, vector: np.ndarray, wanted: int = NEAREST, mask: np.ndarray | None = None
+    ) -> list[int]:
+        """The ``wanted`` articles nearest to ``vector`` (among ``mask``'s), best first:
+        from the approximate index when there is one and it finds enough, else exact."""
+        if self.approximate is not None and wanted > 0:
+            rows = self.approximate.nearest_rows(vector, wanted * OVERFETCH)
+            docs = np.searchsorted(self.ptr, rows, side="right") - 1
+            found = [int(d) for d in dict.fromkeys(docs.tolist()) if mask is None or mask[d]]
+            if len(found) >= wanted:
+                return found[:wanted]
+        cosines = self.cosines(vector)
+        if mask is not None:
+            cosines = np.where(mask, cosines, -1.0)
+        return nearest(cosines, wanted)
 
     def rows_of(self, doc: int) -> np.ndarray:
         """Article ``doc``'s vectors."""
@@ -89,7 +131,7 @@ def nearest(cosines: np.ndarray, wanted: int = NEAREST) -> list[int]:
 
 
 def fuse(
-    scores: dict[int, float], cosines: np.ndarray, pool: Sequence[int], weight: float
+    scores: dict[int, float], cosines: Mapping[int, float], pool: Sequence[int], weight: float
 ) -> dict[int, float]:
     """Fused scores of ``pool`` in BM25F's units: each article's share of the best BM25F
     score plus ``weight`` times its cosine, scaled so that the best BM25F score and a

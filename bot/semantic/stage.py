@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.index.parts import Parts
-from bot.index.vectors import Semantic, Vectors
-from bot.semantic import store
+from bot.index.vectors import RowSearch, Semantic, Vectors
+from bot.semantic import ann, store
 from bot.semantic.embedder import Encoder
 from bot.semantic.texts import article_texts, texts_key
 
@@ -33,6 +33,7 @@ class Built:
     keys: tuple[str, ...]  # each article's texts digest, in article order
     encoded: int  # how many texts this build encoded (the rest were reused)
     took_ms: float
+    approximate_key: str = ""  # what its approximate index was built from, if it has one
 
     def rows(self) -> store.Rows:
         """Each article's vectors by its texts digest."""
@@ -53,9 +54,12 @@ def build_stage(
     previous: Built | None = None,
     saved: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    approximate_from: int = ann.APPROXIMATE_FROM,
 ) -> Built:
     """The semantic stage for ``parts``; vectors are reused by texts digest from
-    ``previous`` and from the vectors saved at ``saved`` (written back when any changed)."""
+    ``previous`` and from the vectors saved at ``saved`` (written back when any changed).
+    From ``approximate_from`` vectors on, with hnswlib installed, the nearest are found
+    through an approximate index (see :mod:`bot.semantic.ann`), also saved and reused."""
     started = time.perf_counter()
     known: store.Rows = previous.rows() if previous is not None else {}
     if saved is not None and not known:
@@ -82,9 +86,46 @@ def build_stage(
         except OSError as exc:
             log.warning("cannot save the vectors to %s: %s", saved, exc)
     matrix, ptr = _stacked([rows[key] for key in keys], embedder.dimensions)
-    semantic = Semantic(Vectors(matrix, ptr), embedder.encode, weight, embedder.identity)
+    approximate, approximate_key = None, ""
+    if len(matrix) >= max(1, approximate_from):
+        if ann.available():
+            approximate_key = ann.contents_key(embedder.identity, keys)
+            approximate = _approximate(matrix, approximate_key, previous, saved)
+        else:
+            log.info(
+                "%d vectors are searched exactly (about 17 ms a question per 100,000 on one "
+                "core); pip install 'corpus-bot[ann]' for an approximate index",
+                len(matrix),
+            )
+    vectors = Vectors(matrix, ptr, approximate)
+    semantic = Semantic(vectors, embedder.encode, weight, embedder.identity)
     took = (time.perf_counter() - started) * 1000
-    return Built(semantic, tuple(keys), total, took)
+    return Built(semantic, tuple(keys), total, took, approximate_key)
+
+
+def _approximate(
+    matrix: np.ndarray, key: str, previous: Built | None, saved: Path | None
+) -> RowSearch:
+    """The approximate index of ``matrix``: the previous build's when it was made of the
+    same vectors, else the saved one if it checks out, else built (and saved)."""
+    if previous is not None and previous.approximate_key == key:
+        reused = previous.semantic.vectors.approximate
+        if reused is not None:
+            return reused
+    path = ann.graph_path(saved) if saved is not None else None
+    if path is not None:
+        loaded = ann.load(path, key, int(matrix.shape[1]))
+        if loaded is not None and loaded.rows == len(matrix):
+            return loaded
+    started = time.perf_counter()
+    built = ann.build(matrix)
+    log.info("vector graph of %d rows built in %.1f s", len(matrix), time.perf_counter() - started)
+    if path is not None:
+        try:
+            ann.save(path, built, key)
+        except OSError as exc:
+            log.warning("cannot save the vector graph to %s: %s", path, exc)
+    return built
 
 
 def _stacked(blocks: list[np.ndarray], dimensions: int) -> tuple[np.ndarray, np.ndarray]:

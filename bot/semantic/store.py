@@ -84,7 +84,11 @@ def save(path: Path, model: str, keys: list[str], rows: Rows) -> None:
 def _clean_up(path: Path, current: str) -> None:
     """Remove data files the manifest no longer names, and temporary files, once stale."""
     cutoff = time.time() - STALE_SECONDS
-    leftovers = [*path.parent.glob(f"{path.stem}.*.npy"), *path.parent.glob(f"{path.name}*.tmp")]
+    leftovers = [
+        *path.parent.glob(f"{path.stem}.*.npy"),
+        *path.parent.glob(f"{path.name}*.tmp"),
+        *path.parent.glob(f"{path.stem}.hnsw*.tmp"),  # a killed save of the vector graph's
+    ]
     for other in leftovers:
         try:
             if other.name != current and other.stat().st_mtime < cutoff:

@@ -70,7 +70,7 @@ def test_quality_floors(
 # (the Rust blog's take minutes: measured by hand, see README "The semantic stage").
 SEMANTIC_FLOORS = [
     (POWERAPPS, "", EVAL_DIR / "powerapps-news-tune.jsonl", (0.82, 0.87, 0.70)),
-    (POWERAPPS, "", EVAL_DIR / "powerapps-news-test.jsonl", (0.84, 0.88, 0.72)),
+    (POWERAPPS, "", EVAL_DIR / "powerapps-news-test.jsonl", (0.84, 0.87, 0.72)),
     (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-tune.jsonl", (0.82, 0.92, 0.76)),
     (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-test.jsonl", (0.80, 0.87, 0.76)),
 ]

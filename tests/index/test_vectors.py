@@ -40,7 +40,7 @@ def test_nearest_is_best_first_ties_by_position_and_skips_articles_without_vecto
 
 
 def test_fusion_adds_the_weighted_cosine_to_the_share_of_the_best_score() -> None:
-    cosines = np.array([0.1, 0.8, 0.5], np.float32)
+    cosines = {0: 0.1, 1: 0.8, 2: 0.5}
     fused = fuse({0: 10.0, 1: 4.0}, cosines, [0, 1, 2], weight=1.0)
     assert fused[0] == pytest.approx(10.0 * (1.0 + 0.1) / 2)
     assert fused[1] == pytest.approx(10.0 * (0.4 + 0.8) / 2)
@@ -85,3 +85,37 @@ def test_a_filtered_out_article_is_not_found_by_its_vector() -> None:
     allowed = np.array([True, False, True])
     hits = index.search(index.parse("spaghetti"), 3, allowed=allowed)
     assert 1 not in [hit.doc for hit in hits]
+
+
+class FixedRows:
+    """An approximate index that answers fixed rows, best first."""
+
+    def __init__(self, rows: int, answer: list[int]) -> None:
+        self.rows = rows
+        self.answer = answer
+        self.asked: list[int] = []
+
+    def nearest_rows(self, vector: np.ndarray, wanted: int) -> np.ndarray:
+        self.asked.append(wanted)
+        return np.array(self.answer[:wanted], np.int64)
+
+
+def test_nearest_articles_come_from_the_approximate_index_by_row() -> None:
+    matrix = _unit([1, 0], [0.9, 0.1], [0, 1], [0.5, 0.5], [0.1, 0.9])
+    ptr = np.array([0, 2, 3, 5])  # article 0: rows 0-1, 1: row 2, 2: rows 3-4
+    rows = FixedRows(5, [4, 3, 2, 1, 0])
+    vectors = Vectors(matrix, ptr, rows)
+    query = np.array([0.0, 1.0], np.float32)
+    assert vectors.nearest_articles(query, 2) == [2, 1]  # rows 4 and 3 are one article
+    assert rows.asked == [8]  # four rows asked for each article wanted
+    mask = np.array([True, False, True])
+    assert vectors.nearest_articles(query, 2, mask) == [2, 0]
+    # too few articles among the rows: exact search over every vector decides
+    assert Vectors(matrix, ptr, FixedRows(5, [4, 3])).nearest_articles(query, 2) == [1, 2]
+    assert Vectors(matrix, ptr).nearest_articles(query, 2) == [1, 2]
+    assert vectors.cosines_of([0, 1], query) == pytest.approx({0: 0.1104, 1: 1.0}, abs=1e-3)
+
+
+def test_an_approximate_index_of_another_matrix_is_refused() -> None:
+    with pytest.raises(ValueError, match="approximate"):
+        Vectors(_unit([1, 0]), np.array([0, 1]), FixedRows(3, []))

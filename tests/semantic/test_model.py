@@ -71,6 +71,10 @@ def test_the_model_gives_unit_vectors_closer_for_alike_sentences() -> None:
     assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
     assert rows[0] @ question > rows[1] @ question + 0.2
     assert model.encode_many([]).shape == (0, 384)
+    # a long message is encoded by its first words (the model's time grows with length)
+    opening = " ".join(f"word{n}" for n in range(embedders.QUESTION_WORDS or 0))
+    long = model.encode(opening + " and then a whole other story about gardening" * 5)
+    assert np.allclose(long, model.encode(opening), atol=1e-6)
 
 
 @needs_model
