@@ -26,7 +26,6 @@ corpora alone.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import random
 import sys
@@ -242,7 +241,11 @@ def figures(model: AbstainModel, rows: Sequence[Row], threshold: float) -> dict[
 
 
 def leave_one_out(
-    data: Data, trained: Sequence[str], held: Sequence[str], signals: Sequence[str]
+    data: Data,
+    trained: Sequence[str],
+    held: Sequence[str],
+    signals: Sequence[str],
+    thresholds: Sequence[float] = THRESHOLDS,
 ) -> dict[str, dict[float, dict[str, float]]]:
     """For each held-out corpus: figures at every threshold of a model trained without it."""
     results: dict[str, dict[float, dict[str, float]]] = {}
@@ -255,7 +258,7 @@ def leave_one_out(
         ]
         model = fit(rows, signals=signals)
         own = data.select([name], ["own"])
-        results[name] = {t: figures(model, own, bar(model, data, name, t)) for t in THRESHOLDS}
+        results[name] = {t: figures(model, own, bar(model, data, name, t)) for t in thresholds}
     return results
 
 
@@ -276,16 +279,20 @@ def choose_signals(
     held: Sequence[str],
     judged: Sequence[str],
     choices: Sequence[Sequence[str]],
+    threshold: float | None = None,
 ) -> tuple[tuple[str, ...], dict[str, dict[float, dict[str, float]]], float]:
     """Of the signal sets ``choices``, the one whose left-one-corpus-out figures on
-    ``judged`` are best (mean of F1 and recall@1 at its chosen threshold), with those
-    figures and that threshold. A signal that does not carry from corpus to corpus is
-    left out this way (the cosine, measured: see README "The semantic stage")."""
+    ``judged`` are best (mean of F1 and recall@1 at its chosen threshold, or at
+    ``threshold`` when one is given), with those figures and that threshold. A signal
+    that does not carry from corpus to corpus is left out this way (the cosine,
+    measured: see README "The semantic stage")."""
+    fixed = threshold
     best: tuple[float, tuple[str, ...], dict[str, dict[float, dict[str, float]]], float] | None
     best = None
     for choice in choices:
-        loco = leave_one_out(data, trained, held, choice)
-        threshold = choose_threshold(loco, judged)
+        thresholds = THRESHOLDS if fixed is None else [fixed]
+        loco = leave_one_out(data, trained, held, choice, thresholds)
+        threshold = choose_threshold(loco, judged) if fixed is None else fixed
         worth = float(
             np.mean(
                 [(loco[c][threshold]["f1"] + loco[c][threshold]["recall@1"]) / 2 for c in judged]
@@ -296,21 +303,6 @@ def choose_signals(
             best = (worth, tuple(choice), loco, threshold)
     assert best is not None
     return best[1], best[2], best[3]
-
-
-def recentred(model: AbstainModel, threshold: float) -> AbstainModel:
-    """The same decisions at ``threshold``: the intercept moved so that a confidence of
-    ``threshold`` is what the model's own threshold was (so one setting serves both)."""
-    if not 0.0 < model.threshold < 1.0 or not 0.0 < threshold < 1.0:
-        return model
-    shift = _logit(threshold) - _logit(model.threshold)
-    return dataclasses.replace(
-        model, intercept=round(model.intercept + shift, 6), threshold=threshold
-    )
-
-
-def _logit(p: float) -> float:
-    return float(np.log(p / (1.0 - p)))
 
 
 def parse_extra(spec: str) -> Corpus:
@@ -338,12 +330,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     held = [c.name for c in corpora if c.name != "seeds"]
     shared_held = [c for c in held if c in trained]
     choices = [LEXICAL_SIGNALS, SIGNALS] if args.semantic else [LEXICAL_SIGNALS]
-    signals, loco, threshold = choose_signals(data, trained, held, shared_held, choices)
+    # With the stage, at the lexical model's threshold: one setting serves both models.
+    fixed = shipped_model(MODEL_FILE).threshold if args.semantic else None
+    signals, loco, threshold = choose_signals(data, trained, held, shared_held, choices, fixed)
     print(f"signals: {', '.join(signals)}")
-    print(f"threshold chosen on {', '.join(shared_held)}: {threshold}")
+    print(f"threshold ({'fixed' if fixed else 'chosen on ' + ', '.join(shared_held)}): {threshold}")
     final = fit([r for r in data.rows if r.corpus.split("<")[0] in trained], threshold, signals)
-    if args.semantic:  # answer at the same setting as the lexical model does
-        final = recentred(final, shipped_model(MODEL_FILE).threshold)
     print(f"{'held out':16} {'P':>6} {'R':>6} {'F1':>6} {'R@1':>6} {'ranked':>7}")
     summary = {}
     for name in held:

@@ -123,7 +123,7 @@ class SemanticSettings:
     enabled: bool = False
     model: str = "sentence-transformers/all-MiniLM-L6-v2"
     cache_dir: str = "data/models"
-    weight: float = 3.0
+    weight: float = 4.5
 
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.calibrate import Data, Row, choose_signals, choose_threshold, figures, fit, recentred
+from bench.calibrate import Data, Row, choose_signals, choose_threshold, figures, fit
 from bot.answer.abstain import (
     SEMANTIC_MODEL_FILE,
     AbstainModel,
@@ -135,16 +135,6 @@ def test_fit_and_figures_on_labelled_rows() -> None:
     assert choose_threshold(loco, ["c"]) in (0.3, 0.5)
 
 
-def test_recentred_keeps_every_decision_at_the_new_threshold() -> None:
-    rows = [row(1, 0.4 + n / 50) for n in range(20)] + [row(0, n / 50) for n in range(20)]
-    model = fit(rows, threshold=0.3)
-    moved = recentred(model, 0.18)
-    assert moved.threshold == 0.18 and moved.coef == model.coef
-    for r in rows:
-        signals = dict(zip(SIGNALS, r.signals, strict=True))
-        assert (model.confidence(signals) >= 0.3) == (moved.confidence(signals) >= 0.18)
-
-
 def test_choose_signals_keeps_the_set_that_carries_across_corpora() -> None:
     # "coverage" tells answerable from not in both corpora; "terms" only in one, and
     # the other way round in the other: it must not be chosen.
@@ -163,3 +153,5 @@ def test_choose_signals_keeps_the_set_that_carries_across_corpora() -> None:
     )
     assert signals == coverage_only
     assert loco["a"][threshold]["f1"] == pytest.approx(1.0)
+    fixed = choose_signals(data, ["a", "b"], ["a", "b"], ["a", "b"], [coverage_only], 0.9)
+    assert fixed[2] == 0.9  # a given threshold is kept, not chosen
