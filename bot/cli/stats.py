@@ -11,6 +11,7 @@ from typing import TextIO
 
 from bot.corpus.metadata import parse_date
 from bot.querylog.chart import render_chart
+from bot.querylog.export import review_csv
 from bot.querylog.stats import Stats, read_stats
 from bot.settings import Settings
 
@@ -25,6 +26,11 @@ def add_stats_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", metavar="YYYY-MM-DD", help="only questions from this day on")
     parser.add_argument("--top", type=int, default=10, metavar="N", help="rows in the top lists")
     parser.add_argument("--plot", metavar="FILE.png", help="also write a chart of the log")
+    parser.add_argument(
+        "--csv",
+        action="store_true",
+        help="print the unanswered questions and the voted-down answers as CSV instead",
+    )
 
 
 def stats_text(stats: Stats) -> str:
@@ -64,6 +70,9 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -
             raise StatsUsageError(f"--since must be a date like 2024-05-31, got {args.since!r}")
         since = parsed[:10]
     try:
+        if args.csv:
+            out.write(await asyncio.to_thread(review_csv, settings.db_path, since))
+            return 0
         stats = await asyncio.to_thread(read_stats, settings.db_path, since, max(1, args.top))
     except sqlite3.Error as exc:
         out.write(f"error: cannot read the query log {settings.db_path}: {exc}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import sqlite3
 from collections import Counter
@@ -101,8 +102,20 @@ def group_similar(questions: Sequence[str], limit: int) -> list[tuple[str, int]]
     return ranked[:limit]
 
 
-def read_stats(path: Path, since: str = "", top: int = 10) -> Stats:
-    """Summarise the log at ``path`` from ``since`` (an ISO date; empty for all time)."""
+def calendar(days: Sequence[str], since: str = "", today: dt.date | None = None) -> list[str]:
+    """Every day from the first of ``days`` (or ``since``, if later) to ``today`` (UTC;
+    or the last of ``days``, if later): the days a chart of them shows, quiet ones too."""
+    if not days:
+        return []
+    first = max(days[0], since) if since else days[0]
+    start = dt.date.fromisoformat(first[:10])
+    end = max(today or dt.datetime.now(dt.UTC).date(), dt.date.fromisoformat(days[-1][:10]))
+    return [(start + dt.timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
+
+
+def read_stats(path: Path, since: str = "", top: int = 10, today: dt.date | None = None) -> Stats:
+    """Summarise the log at ``path`` from ``since`` (an ISO date; empty for all time);
+    ``per_day`` runs to ``today`` (UTC by default), days without questions as zero."""
     stats = Stats()
     stats.lost_rows = counted_losses(path)
     if not path.exists():
@@ -130,10 +143,12 @@ def read_stats(path: Path, since: str = "", top: int = 10) -> Stats:
     stats.top_unanswered = group_similar([r[2] for r in rows if not r[3]], top)
     stats.latency_p50 = percentile(latencies, 0.50)
     stats.latency_p95 = percentile(latencies, 0.95)
+    quiet: list[list[float]] = [[], []]
     stats.per_day = [
         DayFigures(
             day, len(ok), len(missed), percentile(ok + missed, 0.5), percentile(ok + missed, 0.95)
         )
-        for day, (ok, missed) in sorted(days.items())
+        for day in calendar(sorted(days), since, today)
+        for ok, missed in [days.get(day, quiet)]
     ]
     return stats

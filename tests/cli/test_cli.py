@@ -141,6 +141,16 @@ def test_ask_logs_the_question(db: str) -> None:
     assert code == 0 and data["total"] == 1 and data["by_surface"] == {"cli": 1}
 
 
+def test_stats_csv_lists_what_needs_review(db: str) -> None:
+    call("ask", "--db", db, "what is dojo")
+    call("ask", "--db", db, "=how do I bake sourdough?")
+    code, out = call("stats", "--db", db, "--csv")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == "kind,when,surface,question,article"
+    assert len(lines) == 2 and lines[1].startswith("unanswered,")
+    assert ",cli,'=how do I bake sourdough?," in lines[1]
+
+
 def test_run_without_token_is_one_clear_line(db: str) -> None:
     result = run_cli("run", "--db", db)
     assert result.returncode == 2

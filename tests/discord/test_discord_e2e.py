@@ -309,6 +309,28 @@ async def test_stats_for_admins_with_a_chart(
     assert "How do I bake sourdough?" in unanswered["value"]
 
 
+async def test_stats_unanswered_attaches_a_csv_for_review(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    nothing = await fake_discord.send_slash_command(
+        "stats", {"show": "unanswered"}, user=IDS.admin, member_permissions=MANAGE_GUILD
+    )
+    await nothing.wait_callback()
+    assert "Nothing to review in the last 30 days" in (await nothing.wait_followup()).content
+    await ask(fake_discord, "what is dojo")
+    await ask(fake_discord, "How do I bake sourdough?")
+    record = await fake_discord.send_slash_command(
+        "stats", {"show": "unanswered", "days": 7}, user=IDS.admin, member_permissions=MANAGE_GUILD
+    )
+    await record.wait_callback()
+    report = await record.wait_followup()
+    assert report.flags & EPHEMERAL and report.content.startswith("1 to review from the last 7")
+    assert report.files and report.files[0].filename == "unanswered.csv"
+    lines = report.files[0].data.decode().splitlines()
+    assert lines[0] == "kind,when,surface,question,article" and len(lines) == 2
+    assert lines[1].startswith("unanswered,") and ",slash,How do I bake sourdough?," in lines[1]
+
+
 async def test_forget_me_removes_only_my_rows(
     fake_discord: FakeDiscord, corpus_bot: CorpusBot
 ) -> None:

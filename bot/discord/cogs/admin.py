@@ -21,6 +21,7 @@ from discord.ext import commands
 
 from bot.discord.ui.embeds import report_embed, stats_embed
 from bot.querylog.chart import render_chart
+from bot.querylog.export import review_rows, to_csv
 from bot.querylog.stats import read_stats
 
 if TYPE_CHECKING:
@@ -66,17 +67,32 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="stats", description="What people ask: totals, gaps, latency")
     @app_commands.default_permissions(manage_guild=True)
-    @app_commands.describe(days="How many days back (default 30)")
+    @app_commands.describe(
+        days="How many days back (default 30)",
+        show="The summary with a chart, or the unanswered and voted-down questions as CSV",
+    )
+    @app_commands.choices(
+        show=[
+            app_commands.Choice(name="summary", value="summary"),
+            app_commands.Choice(name="unanswered", value="unanswered"),
+        ]
+    )
     async def stats(
-        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 3650] = 30
+        self,
+        interaction: discord.Interaction,
+        days: app_commands.Range[int, 1, 3650] = 30,
+        show: str = "summary",
     ) -> None:
-        """The query log summary with a chart, privately."""
+        """The query log summary with a chart, or what needs review as CSV, privately."""
         if await self._refuse(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         since = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).date().isoformat()
         if self.bot.querylog is not None:
             await self.bot.querylog.flush()
+        if show == "unanswered":
+            await self._review(interaction, since, days)
+            return
         try:
             summary = await asyncio.to_thread(read_stats, self.bot.settings.db_path, since)
             png = await asyncio.to_thread(render_chart, summary)
@@ -89,6 +105,26 @@ class AdminCog(commands.Cog):
         embed.set_image(url="attachment://stats.png")
         chart = discord.File(io.BytesIO(png), filename="stats.png")
         await interaction.followup.send(embed=embed, file=chart, ephemeral=True)
+
+    async def _review(self, interaction: discord.Interaction, since: str, days: int) -> None:
+        """The unanswered questions and voted-down answers of the period, as a CSV file."""
+        try:
+            rows = await asyncio.to_thread(review_rows, self.bot.settings.db_path, since)
+        except sqlite3.Error as exc:
+            await interaction.followup.send(f"The query log cannot be read: {exc}", ephemeral=True)
+            return
+        count = len(rows)
+        if not rows:
+            message = (
+                f"Nothing to review in the last {days} days: "
+                "no unanswered questions, no answers voted down."
+            )
+            await interaction.followup.send(message, ephemeral=True)
+            return
+        text = to_csv(rows)
+        data = discord.File(io.BytesIO(text.encode("utf-8")), filename="unanswered.csv")
+        note = f"{count} to review from the last {days} days (unanswered, and answers voted down)."
+        await interaction.followup.send(note, file=data, ephemeral=True)
 
 
 class PrivacyCog(commands.Cog):
