@@ -84,3 +84,20 @@ class AskContext:
     user_id: int | None = None
     guild_id: int | None = None
     channel_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BuildProgress:
+    """How far an index build is: ``done`` of ``total`` in one of its stages."""
+
+    stage: str  # "reading" (files read and analysed), "encoding" (semantic passages), "indexing"
+    done: int
+    total: int
+
+    def describe(self) -> str:
+        """One line for people: "Reading and analysing files: 1,200 of 5,000"."""
+        if self.stage == "reading":
+            return f"Reading and analysing files: {self.done:,} of {self.total:,}"
+        if self.stage == "encoding":
+            return f"Encoding passages for the semantic stage: {self.done:,} of {self.total:,}"
+        return "Building the index\N{HORIZONTAL ELLIPSIS}"

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -26,7 +27,7 @@ from bot.index.facets import Facets, facets
 from bot.index.parts import Parts
 from bot.index.rerank import shipped_model as rerank_model
 from bot.index.search import Index, Weights
-from bot.model import AskContext, Filters, Skipped
+from bot.model import AskContext, BuildProgress, Filters, Skipped
 from bot.semantic.embedder import shared_embedder
 from bot.semantic.stage import Built, build_stage
 from bot.semantic.store import vectors_file
@@ -90,12 +91,18 @@ def weights_of(settings: Settings) -> Weights:
     )
 
 
-def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snapshot:
+def build_snapshot(
+    settings: Settings,
+    previous: Snapshot | None = None,
+    progress: Callable[[BuildProgress], None] | None = None,
+) -> Snapshot:
     """Load the corpus and build an index (CPU work: call it off the event loop).
 
     Only files changed since ``previous`` (or since the index saved in
-    ``corpus.index_cache``) are read and analysed again.
+    ``corpus.index_cache``) are read and analysed again. ``progress`` hears how
+    far the build is, from the thread that builds.
     """
+    tell = progress or (lambda _progress: None)
     started = time.perf_counter()
     root = settings.corpus_dir
     if not root.is_dir():
@@ -110,13 +117,21 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
     cache = store.cache_file(Path(folder), root) if folder else None
     prior = previous.parts if previous else (store.load(cache, key) if cache else None)
     workers = settings.corpus.workers or default_workers()
-    parts = assemble(root, options, key, prior, workers)
+    parts = assemble(
+        root, options, key, prior, workers, lambda n, t: tell(BuildProgress("reading", n, t))
+    )
     if cache is not None and parts is not prior:
         try:
             store.save(cache, parts)
         except OSError as exc:
             log.warning("cannot save the index to %s: %s", cache, exc)
-    semantic = semantic_stage(settings, parts, previous.semantic if previous else None)
+    semantic = semantic_stage(
+        settings,
+        parts,
+        previous.semantic if previous else None,
+        lambda n, t: tell(BuildProgress("encoding", n, t)),
+    )
+    tell(BuildProgress("indexing", 0, 1))
     index = build_index(parts, settings, semantic)
     stamps = "".join(f"{k}:{v};" for k, v in sorted(parts.stamps.items()))
     model = semantic.semantic.model if semantic else ""
@@ -136,7 +151,12 @@ def build_snapshot(settings: Settings, previous: Snapshot | None = None) -> Snap
     )
 
 
-def semantic_stage(settings: Settings, parts: Parts, previous: Built | None) -> Built | None:
+def semantic_stage(
+    settings: Settings,
+    parts: Parts,
+    previous: Built | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Built | None:
     """The semantic stage for ``parts`` when ``semantic.enabled`` and the model loads
     (vectors reused from ``previous`` and the saved ones); else ``None``."""
     wanted = settings.semantic
@@ -147,7 +167,7 @@ def semantic_stage(settings: Settings, parts: Parts, previous: Built | None) -> 
         return None
     folder = settings.corpus.index_cache
     saved = vectors_file(Path(folder), settings.corpus_dir, embedder.identity) if folder else None
-    built = build_stage(parts, embedder, wanted.weight, previous, saved)
+    built = build_stage(parts, embedder, wanted.weight, previous, saved, progress)
     if built.encoded:
         log.info("semantic stage: %d passages encoded in %.1f s", built.encoded,
                  built.took_ms / 1000)  # fmt: skip
@@ -195,6 +215,7 @@ class Service:
         self.sink = sink
         self._snapshot: Snapshot | None = None
         self._building: asyncio.Task[ReindexReport] | None = None
+        self._progress: BuildProgress | None = None
 
     @property
     def snapshot(self) -> Snapshot:
@@ -207,6 +228,14 @@ class Service:
     def ready(self) -> bool:
         """Whether an index is loaded."""
         return self._snapshot is not None
+
+    @property
+    def progress(self) -> BuildProgress | None:
+        """How far the build under way is (``None`` when none runs); surfaces poll it."""
+        return self._progress if self._building is not None and not self._building.done() else None
+
+    def _heard(self, progress: BuildProgress) -> None:
+        self._progress = progress  # one reference swap: safe from the building thread
 
     async def start(self) -> ReindexReport:
         """Build the first index; raises :class:`CorpusError` if it cannot."""
@@ -227,9 +256,10 @@ class Service:
 
     async def _rebuild(self) -> ReindexReport:
         started = time.perf_counter()
+        self._progress = None
         old = self._snapshot
         try:
-            new = await asyncio.to_thread(build_snapshot, self.settings, old)
+            new = await asyncio.to_thread(build_snapshot, self.settings, old, self._heard)
         except CorpusError as exc:
             return self._failed(str(exc), started)
         except (OSError, ValueError, MemoryError) as exc:

@@ -126,3 +126,33 @@ def test_folder_signature_ignores_hidden_files(tmp_path: Path) -> None:
     (corpus / ".git").mkdir()
     (corpus / ".git" / "HEAD").write_text("x")
     assert folder_signature(corpus) == before
+
+
+async def test_a_build_tells_how_far_it_is(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from bot.index import assemble
+    from bot.model import BuildProgress
+
+    corpus = corpus_copy(tmp_path)
+    service = build_service(settings_for(corpus, tmp_path))
+    assert service.progress is None
+    reading = assemble.read_one
+
+    def slow_read(*args: object) -> object:
+        time.sleep(0.05)
+        return reading(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(assemble, "read_one", slow_read)
+    build = asyncio.create_task(service.reindex())
+    seen: list[BuildProgress] = []
+    while not build.done():
+        if service.progress is not None and service.progress not in seen:
+            seen.append(service.progress)
+        await asyncio.sleep(0.01)
+    assert (await build).ok and service.progress is None
+    reads = [p for p in seen if p.stage == "reading"]
+    assert reads and all(p.total == 5 and 0 <= p.done <= 5 for p in reads)
+    assert reads[-1].describe().startswith("Reading and analysing files: ")
+    assert BuildProgress("encoding", 1200, 5000).describe().endswith("1,200 of 5,000")
+    assert BuildProgress("indexing", 0, 1).describe() == "Building the index\u2026"

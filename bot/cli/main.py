@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import re
@@ -21,6 +22,7 @@ from bot.answer.evaluate import QuestionFileError, read_questions, score
 from bot.answer.render import answer_json, answer_text
 from bot.app import running
 from bot.cli.compare import ask_all, cmd_compare
+from bot.cli.progress import ProgressBar, follow
 from bot.cli.stats import StatsUsageError, add_stats_arguments
 from bot.corpus.metadata import parse_date
 from bot.errors import CorpusError, QuestionError, SettingsError
@@ -230,8 +232,14 @@ def report_json(report: ReindexReport) -> dict[str, Any]:
 
 
 async def cmd_reindex(args: argparse.Namespace, service: Service, out: TextIO) -> int:
-    """Rebuild the index and print the report."""
-    report = await service.reindex()
+    """Rebuild the index and print the report (a progress bar on a terminal meanwhile)."""
+    shown = asyncio.create_task(follow(service, ProgressBar()))
+    try:
+        report = await service.reindex()
+    finally:
+        shown.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await shown
     out.write((json.dumps(report_json(report)) if args.json else report_text(report)) + "\n")
     return 0 if report.ok else 1
 

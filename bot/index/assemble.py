@@ -12,7 +12,7 @@ import signal
 import stat
 import sys
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
@@ -160,8 +160,10 @@ def assemble(
     key: str,
     previous: Parts | None,
     workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Parts:
-    """Parts for the corpus as it is now, re-reading only files whose stamp changed."""
+    """Parts for the corpus as it is now, re-reading only files whose stamp changed;
+    ``progress(done, total)`` hears of each file read and analysed (from this thread)."""
     stamps, skipped = stamp_files(root, options)
     reusable = previous if previous is not None and previous.key == key else None
     if reusable is not None and reusable.stamps == stamps:
@@ -176,6 +178,9 @@ def assemble(
     to_read = [rel for rel in ordered if not unchanged(rel) or rel not in old_positions]
     to_read = [rel for rel in to_read if not (unchanged(rel) and rel in old_skips)]
     fresh = read_all(root, to_read, options, workers)
+    total, done = len(to_read), 0
+    if progress is not None:
+        progress(0, total)
     collected = _Collector()
     kept_stamps: dict[str, FileStamp] = {}
     for rel in ordered:
@@ -187,6 +192,9 @@ def assemble(
         else:
             reading = next(fresh)
             assert reading.path == rel
+            done += 1
+            if progress is not None:
+                progress(done, total)
             if reading.article is None:
                 skipped.append(Skipped(rel, reading.reason or "skipped"))
                 continue

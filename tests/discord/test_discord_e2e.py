@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,7 @@ import pytest_asyncio
 from bot.app import build_service
 from bot.discord.bot import CorpusBot
 from bot.discord.ui.replies import ERROR_MESSAGE
+from bot.index import assemble
 from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
 from fakediscord import IDS, FakeDiscord, FakeUser, WaitTimeout, running_bot
@@ -201,6 +204,41 @@ async def test_reindex_for_admins_only(fake_discord: FakeDiscord, corpus_bot: Co
         "reindex", user=IDS.owner, member_permissions=NO_PERMISSIONS
     )
     assert (await owner.wait_callback())["type"] == 5
+
+
+async def test_a_long_reindex_shows_its_progress_then_the_report(
+    fake_discord: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for n in range(3):
+        (corpus / f"note-{n}.md").write_text(f"# Note {n}\n\nAbout topic {n}.\n")
+    async with running_corpus_bot(tmp_path, **{"corpus.dir": str(corpus)}) as bot:
+        for n in range(3, 40):
+            (corpus / f"note-{n}.md").write_text(f"# Note {n}\n\nAbout topic {n}.\n")
+        reading = assemble.read_one
+
+        def slow_read(*args: Any) -> Any:
+            time.sleep(0.03)  # 37 new files: about a second of reading
+            return reading(*args)
+
+        monkeypatch.setattr(assemble, "read_one", slow_read)
+        cog = bot.get_cog("AdminCog")
+        assert cog is not None
+        monkeypatch.setattr(cog, "progress_seconds", 0.1)
+        record = await fake_discord.send_slash_command(
+            "reindex", user=IDS.admin, member_permissions=MANAGE_GUILD
+        )
+        assert (await record.wait_callback())["type"] == 5
+        first = await record.wait_edit()
+        assert re.fullmatch(r"Reading and analysing files: \d+ of 37", first.content or "")
+        while True:  # progress edits, then the report in the same message
+            edit = await record.wait_edit()
+            if edit.embeds:
+                break
+            assert (edit.content or "").startswith("Reading and analysing files")
+        assert edit.embeds[0]["title"] == "Reindexed: 40 documents"
+        assert not edit.content and not record.followups.items
 
 
 async def test_cooldown_is_friendly(fake_discord: FakeDiscord, tmp_path: Path) -> None:

@@ -259,9 +259,12 @@ async def test_no_command_takes_a_path(fake_discord: FakeDiscord, corpus_bot: Co
         "ask": ["question", "since", "source", "topic", "until"],
         "help": [],
         "reindex": [],
-        "stats": ["days"],
+        "stats": ["days", "show"],
         "forget-me": [],
     }
+    stats = next(c for c in synced if c["name"] == "stats")
+    show = next(o for o in stats["options"] if o["name"] == "show")
+    assert [c["value"] for c in show["choices"]] == ["summary", "unanswered"]  # no free text
     assert corpus_bot.settings.discord.owner_ids == (IDS.owner,)
 
 

@@ -26,10 +26,13 @@ from bot.querylog.stats import read_stats
 
 if TYPE_CHECKING:
     from bot.discord.context import CorpusBotLike
+    from bot.service import Service
 
 log = logging.getLogger(__name__)
 
 NOT_ALLOWED = "Only server admins (Manage Server) can do that."
+# How often a long /reindex's reply is edited with its progress.
+PROGRESS_SECONDS = 3.0
 
 
 def is_admin(interaction: discord.Interaction, owner_ids: tuple[int, ...]) -> bool:
@@ -39,12 +42,43 @@ def is_admin(interaction: discord.Interaction, owner_ids: tuple[int, ...]) -> bo
     return interaction.guild is not None and interaction.permissions.manage_guild
 
 
+class ProgressEdits:
+    """Edits a ``/reindex`` reply every :data:`PROGRESS_SECONDS` with how far the build
+    is (files read and analysed, of how many), while it runs."""
+
+    def __init__(
+        self, interaction: discord.Interaction, service: Service, every: float = PROGRESS_SECONDS
+    ) -> None:
+        """Follow ``service``'s build in ``interaction``'s reply, every ``every`` seconds."""
+        self.interaction = interaction
+        self.service = service
+        self.every = every
+        self.edited = False
+        self._shown = ""
+
+    async def run(self) -> None:
+        """Edit until cancelled (a failed edit is logged; the next one may work)."""
+        while True:
+            await asyncio.sleep(self.every)
+            progress = self.service.progress
+            text = progress.describe() if progress is not None else ""
+            if not text or text == self._shown:
+                continue
+            try:
+                await self.interaction.edit_original_response(content=text)
+            except discord.HTTPException as exc:
+                log.warning("could not show reindex progress: %s", exc)
+                continue
+            self._shown, self.edited = text, True
+
+
 class AdminCog(commands.Cog):
     """Commands for server admins and the bot's owners."""
 
     def __init__(self, bot: CorpusBotLike) -> None:
         """Attach to ``bot``."""
         self.bot = bot
+        self.progress_seconds = PROGRESS_SECONDS  # how often /reindex shows its progress
 
     async def _refuse(self, interaction: discord.Interaction) -> bool:
         if is_admin(interaction, self.bot.settings.discord.owner_ids):
@@ -60,8 +94,17 @@ class AdminCog(commands.Cog):
         if await self._refuse(interaction):
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report = await self.bot.service.reindex()
-        await interaction.followup.send(embed=report_embed(report), ephemeral=True)
+        progress = ProgressEdits(interaction, self.bot.service, self.progress_seconds)
+        shown = asyncio.create_task(progress.run())
+        try:
+            report = await self.bot.service.reindex()
+        finally:
+            shown.cancel()
+            await asyncio.gather(shown, return_exceptions=True)
+        if progress.edited:  # the progress message becomes the report
+            await interaction.edit_original_response(content="", embed=report_embed(report))
+        else:
+            await interaction.followup.send(embed=report_embed(report), ephemeral=True)
         if report.ok:
             await self.bot.update_presence()
 
