@@ -147,6 +147,7 @@ class DiscordSettings:
     guild_seconds: float = 60.0
     watch_corpus: bool = False
     watch_interval_seconds: float = 10.0
+    watch_settle_seconds: float = 2.0
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "discord.guild_seconds": (0.0, 3600.0),
     "discord.guild_rate": (1, 100_000),
     "discord.watch_interval_seconds": (1.0, 86_400.0),
+    "discord.watch_settle_seconds": (0.1, 3_600.0),
     "semantic.weight": (0.0, 10.0),
 }
 # Settings that once existed: a file that still sets one works, with a warning.

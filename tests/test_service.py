@@ -100,7 +100,7 @@ async def test_empty_and_overlong_questions(settings: Settings) -> None:
     assert len(answer.query) <= settings.search.max_question_chars
 
 
-async def test_watcher_reindexes_after_a_change(tmp_path: Path) -> None:
+async def test_watcher_reindexes_once_after_a_burst_of_changes(tmp_path: Path) -> None:
     corpus = corpus_copy(tmp_path)
     calls: list[int] = []
     changed = asyncio.Event()
@@ -109,14 +109,49 @@ async def test_watcher_reindexes_after_a_change(tmp_path: Path) -> None:
         calls.append(1)
         changed.set()
 
-    watcher = CorpusWatcher(corpus, 0.05, reindex)
+    watcher = CorpusWatcher(corpus, 60.0, reindex, settle=0.3)
     watcher.start()
-    await asyncio.sleep(0.15)
-    assert calls == []
-    (corpus / "fresh.md").write_text("# Fresh\n")
+    await asyncio.sleep(0.3)
+    assert watcher.mode == "events"
+    (corpus / ".hidden.md").write_text("ignored")
+    (corpus / ".git").mkdir()
+    (corpus / ".git" / "HEAD").write_text("ignored")
+    await asyncio.sleep(0.8)
+    assert calls == []  # hidden files and folders are not the corpus
+    for n in range(5):
+        (corpus / f"fresh-{n}.md").write_text(f"# Fresh {n}\n")
+        await asyncio.sleep(0.05)
     await asyncio.wait_for(changed.wait(), 5)
+    await asyncio.sleep(0.6)
     await watcher.stop()
-    assert calls == [1]
+    assert calls == [1]  # five files, one reindex
+
+
+async def test_watcher_polls_where_file_events_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import watchfiles
+
+    def no_events(*args: object, **kwargs: object) -> object:
+        raise OSError(28, "inotify watch limit reached")
+
+    monkeypatch.setattr(watchfiles, "awatch", no_events)
+    corpus = corpus_copy(tmp_path)
+    changed = asyncio.Event()
+
+    async def reindex() -> None:
+        changed.set()
+
+    failing = CorpusWatcher(corpus, 0.05, reindex)
+    for watcher in (failing, CorpusWatcher(corpus, 0.05, reindex, events=False)):
+        changed.clear()
+        watcher.start()
+        await asyncio.sleep(0.15)
+        assert watcher.mode == "polling" and not changed.is_set()
+        (corpus / f"fresh-{id(watcher)}.md").write_text("# Fresh\n")
+        await asyncio.wait_for(changed.wait(), 5)
+        await watcher.stop()
+    assert "polling it instead" in caplog.text and "inotify watch limit" in caplog.text
 
 
 def test_folder_signature_ignores_hidden_files(tmp_path: Path) -> None:

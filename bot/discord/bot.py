@@ -85,6 +85,7 @@ class CorpusBot(commands.Bot):
                 self.settings.corpus_dir,
                 self.settings.discord.watch_interval_seconds,
                 self.service.reindex,
+                settle=self.settings.discord.watch_settle_seconds,
             )
             self.watcher.start()
 
