@@ -47,6 +47,10 @@ async def test_login_syncs_commands_once(fake_discord: FakeDiscord, corpus_bot: 
     assert int(commands["reindex"]["default_member_permissions"]) == MANAGE_GUILD_BIT
     assert int(commands["stats"]["default_member_permissions"]) == MANAGE_GUILD_BIT
     assert commands["forget-me"].get("default_member_permissions") is None
+    for admin_only in ("reindex", "stats"):  # server commands: not offered in DMs
+        assert commands[admin_only]["contexts"] == [0]
+        assert commands[admin_only]["dm_permission"] is False
+    assert commands["forget-me"].get("dm_permission") is not False  # anyone, anywhere
     options = {o["name"]: o for o in commands["ask"]["options"]}
     assert options["topic"]["autocomplete"] and options["source"]["autocomplete"]
     assert options["question"]["required"] and not options["since"]["required"]

@@ -89,6 +89,7 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="reindex", description="Rebuild the index from the corpus folder")
     @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()  # a server's admin command: not offered in DMs
     async def reindex(self, interaction: discord.Interaction) -> None:
         """Rebuild the index off the event loop and report what changed."""
         if await self._refuse(interaction):
@@ -110,6 +111,7 @@ class AdminCog(commands.Cog):
 
     @app_commands.command(name="stats", description="What people ask: totals, gaps, latency")
     @app_commands.default_permissions(manage_guild=True)
+    @app_commands.guild_only()  # a server's admin command: not offered in DMs
     @app_commands.describe(
         days="How many days back (default 30)",
         show="The summary with a chart, or the unanswered and voted-down questions as CSV",
