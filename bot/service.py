@@ -187,7 +187,7 @@ def answer_options(
     settings: Settings, bar: float | None = None, semantic: bool = False
 ) -> AnswerOptions:
     """How answers are made, from settings (``bar``: the confidence needed, when known;
-    ``semantic``: with the abstain model that also weighs the semantic stage's cosine)."""
+    ``semantic``: with the abstain model learned for the semantic stage)."""
     return AnswerOptions(
         min_confidence=settings.search.min_confidence if bar is None else bar,
         max_excerpt_chars=settings.answer.max_excerpt_chars,

@@ -21,7 +21,8 @@ from bot.answer.signals import SIGNALS
 from bot.modelfile import numbers
 
 MODEL_FILE = "abstain.json"
-# The model for an index with the semantic stage (it weighs the cosine too).
+# The model for an index with the semantic stage (learned from the signals as the fused
+# search gives them; bench.calibrate --semantic decides which signals it weighs).
 SEMANTIC_MODEL_FILE = "abstain-semantic.json"
 OFFTOPIC_FILE = "offtopic.txt"
 FORMAT = 1

@@ -34,7 +34,10 @@ SIGNALS: tuple[str, ...] = (
     "number_mismatch",  # the question names a number or month its title has another of
     "terms",  # log(1 + the question's distinct terms)
     "corrected",  # share of the question's words read as typos of corpus words
-    "cosine",  # the best article's cosine to the question (semantic stage; else 0)
+    # the best article's cosine to the question (semantic stage; else 0): measured for
+    # the calibration, which has left it out of both shipped models (it does not carry
+    # from corpus to corpus)
+    "cosine",
 )
 
 
