@@ -187,6 +187,20 @@ async def test_help_is_private(fake_discord: FakeDiscord, corpus_bot: CorpusBot)
     assert "/ask question:<text>" in callback["data"]["content"]
 
 
+async def test_a_private_answer_is_seen_only_by_the_asker(
+    fake_discord: FakeDiscord, corpus_bot: CorpusBot
+) -> None:
+    record = await fake_discord.send_slash_command(
+        "ask", {"question": "what is dojo", "private": True}, user=IDS.member
+    )
+    callback = await record.wait_callback()
+    assert callback["type"] == 5 and callback["data"]["flags"] & EPHEMERAL
+    answer = await record.wait_followup()
+    assert answer.flags & EPHEMERAL and "Dojo" in answer.embeds[0]["description"]
+    public = await ask(fake_discord, "what is dojo")
+    assert not public.flags & EPHEMERAL  # the default stays public
+
+
 async def test_reindex_for_admins_only(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
     refused = await fake_discord.send_slash_command(
         "reindex", user=IDS.member, member_permissions=NO_PERMISSIONS

@@ -256,7 +256,7 @@ async def test_no_command_takes_a_path(fake_discord: FakeDiscord, corpus_bot: Co
     synced = await fake_discord.wait_for_command_sync()
     options = {c["name"]: sorted(o["name"] for o in c.get("options", [])) for c in synced}
     assert options == {
-        "ask": ["question", "since", "source", "topic", "until"],
+        "ask": ["private", "question", "since", "source", "topic", "until"],
         "help": [],
         "reindex": [],
         "stats": ["days", "show"],

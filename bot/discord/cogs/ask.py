@@ -94,6 +94,7 @@ class AskCog(commands.Cog):
         source="Only articles from this source",
         since="Only articles published on or after this day (YYYY-MM-DD)",
         until="Only articles published on or before this day (YYYY-MM-DD)",
+        private="Answer only you (the answer is not posted in the channel)",
     )
     async def ask(
         self,
@@ -103,8 +104,10 @@ class AskCog(commands.Cog):
         source: app_commands.Range[str, 0, 100] | None = None,
         since: app_commands.Range[str, 0, 40] | None = None,
         until: app_commands.Range[str, 0, 40] | None = None,
+        private: bool = False,
     ) -> None:
-        """Answer a question with an embed, citations and buttons."""
+        """Answer a question with an embed, citations and buttons (``private``: only
+        the asker sees it)."""
         if is_blank(question):
             await interaction.response.send_message(EMPTY_QUESTION, ephemeral=True)
             return
@@ -117,7 +120,7 @@ class AskCog(commands.Cog):
         except ValueError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
-        await interaction.response.defer(thinking=True)
+        await interaction.response.defer(ephemeral=private, thinking=True)
         context = AskContext(
             "slash", interaction.user.id, interaction.guild_id, interaction.channel_id
         )
@@ -127,7 +130,7 @@ class AskCog(commands.Cog):
             await send_private(interaction, str(exc))
             return
         embed, view = self._reply(answer, answer.query, filters)
-        await interaction.followup.send(embed=embed, view=view)
+        await interaction.followup.send(embed=embed, view=view, ephemeral=private)
 
     @ask.autocomplete("topic")
     async def topic_choices(
