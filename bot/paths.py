@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,23 @@ def private_open(path: Path) -> Any:
     return os.fdopen(descriptor, "wb")
 
 
-def checksum(path: Path) -> str:
-    """A file's BLAKE2b digest (16 bytes, hex), read in blocks."""
-    digest = hashlib.blake2b(digest_size=16)
+def checksum(path: Path, size: int = 16) -> str:
+    """A file's BLAKE2b digest (``size`` bytes, hex), read in blocks."""
+    digest = hashlib.blake2b(digest_size=size)
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def read_manifest(path: Path, limit: int, error: type[Exception]) -> Any:
+    """The JSON of a small manifest file, read no further than ``limit`` bytes; raises
+    ``error`` saying what is wrong when it is larger or not JSON."""
+    with path.open("rb") as handle:
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:
+        raise error("the manifest is too large")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"the manifest is not JSON ({exc})") from None

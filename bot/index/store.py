@@ -42,7 +42,7 @@ from bot.index.codec import (
 from bot.index.fields import STORED_FIELDS
 from bot.index.matrix import TermMatrix
 from bot.index.parts import Parts
-from bot.paths import checksum, private_folder, private_open
+from bot.paths import checksum, private_folder, private_open, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -162,14 +162,7 @@ def _named_folder(path: Path) -> str | None:
 
 
 def _manifest(path: Path) -> dict[str, Any]:
-    with path.open("rb") as handle:
-        raw = handle.read(MAX_MANIFEST_BYTES + 1)
-    if len(raw) > MAX_MANIFEST_BYTES:
-        raise StoreError("the manifest is too large")
-    try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise StoreError(f"the manifest is not JSON ({exc})") from None
+    manifest = read_manifest(path, MAX_MANIFEST_BYTES, StoreError)
     if not isinstance(manifest, dict) or manifest.get("magic") != MAGIC:
         raise StoreError("not an index manifest")
     if manifest.get("format") != FORMAT:

@@ -11,7 +11,6 @@ one :class:`SemanticUnavailable` whose message says why.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+
+from bot.paths import checksum
 
 log = logging.getLogger(__name__)
 
@@ -100,14 +101,6 @@ def _model_file(folder: Path) -> str:
     raise SemanticUnavailable(f"no model.onnx in the model folder {folder}")
 
 
-def _file_identity(path: Path) -> str:
-    digest = hashlib.blake2b(digest_size=10)
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _describe_folder(folder: Path) -> dict[str, Any]:
     """What fastembed needs to know of a local sentence-transformers folder."""
     config = _read_json(folder / "config.json")
@@ -132,7 +125,7 @@ def _local_model(folder: Path, threads: int | None) -> Embedder:
 
     model_file = _model_file(folder)
     described = _describe_folder(folder)
-    identity = _file_identity(folder / model_file)
+    identity = checksum(folder / model_file, size=10)  # the model's own bytes
     name = f"corpus-bot/local-{identity}"
     with _REGISTER:
         known = {m["model"].lower() for m in TextEmbedding.list_supported_models()}

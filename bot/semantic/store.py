@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from bot.index.store import STALE_SECONDS
-from bot.paths import checksum, private_folder, private_open
+from bot.paths import checksum, private_folder, private_open, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -98,14 +98,7 @@ def _clean_up(path: Path, current: str) -> None:
 
 
 def _manifest(path: Path, model: str) -> dict[str, Any]:
-    with path.open("rb") as handle:
-        raw = handle.read(MAX_MANIFEST_BYTES + 1)
-    if len(raw) > MAX_MANIFEST_BYTES:
-        raise VectorStoreError("the manifest is too large")
-    try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise VectorStoreError(f"the manifest is not JSON ({exc})") from None
+    manifest = read_manifest(path, MAX_MANIFEST_BYTES, VectorStoreError)
     if not isinstance(manifest, dict) or manifest.get("magic") != MAGIC:
         raise VectorStoreError("not a vectors manifest")
     if manifest.get("format") != FORMAT:
