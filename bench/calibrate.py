@@ -286,21 +286,16 @@ def choose_signals(
     ``threshold`` when one is given), with those figures and that threshold. A signal
     that does not carry from corpus to corpus is left out this way (the cosine,
     measured: see README "The semantic stage")."""
-    fixed = threshold
     best: tuple[float, tuple[str, ...], dict[str, dict[float, dict[str, float]]], float] | None
     best = None
     for choice in choices:
-        thresholds = THRESHOLDS if fixed is None else [fixed]
+        thresholds = THRESHOLDS if threshold is None else [threshold]
         loco = leave_one_out(data, trained, held, choice, thresholds)
-        threshold = choose_threshold(loco, judged) if fixed is None else fixed
-        worth = float(
-            np.mean(
-                [(loco[c][threshold]["f1"] + loco[c][threshold]["recall@1"]) / 2 for c in judged]
-            )
-        )
+        at = choose_threshold(loco, judged) if threshold is None else threshold
+        worth = float(np.mean([(loco[c][at]["f1"] + loco[c][at]["recall@1"]) / 2 for c in judged]))
         print(f"  {len(choice)} signals ({', '.join(choice[-2:])} last): worth {worth:.4f}")
         if best is None or worth > best[0]:
-            best = (worth, tuple(choice), loco, threshold)
+            best = (worth, tuple(choice), loco, at)
     assert best is not None
     return best[1], best[2], best[3]
 

@@ -103,15 +103,14 @@ def measure(
     total = sum(weights.values())
     found["terms"] = math.log1p(len(query.terms))
     found["corrected"] = min(1.0, len(query.corrections) / max(1, query.words))
+    if hits:
+        found["cosine"] = max(0.0, hits[0].cosine or 0.0)
     if total <= 0:
-        if hits:
-            found["cosine"] = max(0.0, hits[0].cosine or 0.0)
         return found
     found["unknown"] = sum(weights[term] for term in query.unknown_terms) / total
     if not hits:
         return found
     top = hits[0]
-    found["cosine"] = max(0.0, top.cosine or 0.0)
     found["coverage"] = top.coverage
     found["passage"] = min(1.0, passage_weight / total)
     found["passage_score"] = _passage_score(index, weights, top)

@@ -102,13 +102,12 @@ def group_similar(questions: Sequence[str], limit: int) -> list[tuple[str, int]]
     return ranked[:limit]
 
 
-def calendar(days: Sequence[str], since: str = "", today: dt.date | None = None) -> list[str]:
-    """Every day from the first of ``days`` (or ``since``, if later) to ``today`` (UTC;
-    or the last of ``days``, if later): the days a chart of them shows, quiet ones too."""
+def calendar(days: Sequence[str], today: dt.date | None = None) -> list[str]:
+    """Every day from the first of ``days`` (sorted ISO dates) to ``today`` (UTC; or the
+    last of ``days``, if later): the days a chart of them shows, quiet ones too."""
     if not days:
         return []
-    first = max(days[0], since) if since else days[0]
-    start = dt.date.fromisoformat(first[:10])
+    start = dt.date.fromisoformat(days[0][:10])
     end = max(today or dt.datetime.now(dt.UTC).date(), dt.date.fromisoformat(days[-1][:10]))
     return [(start + dt.timedelta(days=n)).isoformat() for n in range((end - start).days + 1)]
 
@@ -148,7 +147,7 @@ def read_stats(path: Path, since: str = "", top: int = 10, today: dt.date | None
         DayFigures(
             day, len(ok), len(missed), percentile(ok + missed, 0.5), percentile(ok + missed, 0.95)
         )
-        for day in calendar(sorted(days), since, today)
+        for day in calendar(sorted(days), today)
         for ok, missed in [days.get(day, quiet)]
     ]
     return stats
