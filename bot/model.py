@@ -84,6 +84,8 @@ class AskContext:
     user_id: int | None = None
     guild_id: int | None = None
     channel_id: int | None = None
+    # the key an answer's buttons carry, to find the question again after a restart
+    reply_key: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,9 +37,8 @@ from bot.discord.ui.embeds import (
     answer_embed,
     not_found_embed,
 )
-from bot.discord.ui.views import AnswerView, PageState
+from bot.discord.ui.views import answer_view
 from bot.errors import QuestionError
-from bot.model import Filters
 from bot.service import Service
 from bot.settings import load_settings
 from tests.conftest import SEEDS, run_cli
@@ -131,7 +130,7 @@ def check_rendering(answer: Answer) -> None:
     text = answer_text(answer)
     assert text.strip()
     json.dumps(answer_json(answer), ensure_ascii=False).encode("utf-8")
-    view = AnswerView(answer, PageState(answer.query, Filters(), 3), None, False)
+    view = answer_view(answer, "0" * 16, has_more=True, votes=True)
     rows: dict[int, int] = {}
     for item in view.children:
         rows[item.row or 0] = rows.get(item.row or 0, 0) + 1
@@ -247,7 +246,7 @@ async def test_links_other_than_http_are_never_offered(seeds_service: Service) -
         embed = answer_embed(hostile).to_dict()
         assert "url" not in embed
         assert bad not in json.dumps(embed, ensure_ascii=False)
-        view = AnswerView(hostile, PageState("q", Filters(), 3), None, False)
+        view = answer_view(hostile, "0" * 16, has_more=True, votes=True)
         assert [getattr(item, "url", None) for item in view.children if item.row == 0] == []
 
 

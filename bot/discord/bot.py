@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import secrets
 import sqlite3
 from pathlib import Path
 
@@ -12,10 +13,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.answer.build import Answer
 from bot.discord.ratelimit import RateLimiter
+from bot.discord.recent import RecentReplies
 from bot.discord.ui.embeds import cut, plain
 from bot.discord.ui.replies import ERROR_MESSAGE, send_private
+from bot.discord.ui.views import PERSISTENT, remembered_state
+from bot.model import AskContext
 from bot.paths import private_folder
+from bot.querylog.privacy import UserKeys
+from bot.querylog.replies import ReplyState
 from bot.querylog.writer import QueryLog
 from bot.service import Service
 from bot.settings import Settings
@@ -73,11 +80,16 @@ class CorpusBot(commands.Bot):
         )
         self.watcher: CorpusWatcher | None = None
         self.synced_on_start = False
+        # who asked is compared as a keyed hash, the same the log keeps
+        self.keys = querylog.keys if querylog else UserKeys(secrets.token_bytes(32))
+        self.recent = RecentReplies()
 
     async def setup_hook(self) -> None:
-        """Add the cogs, install the error handler, sync commands if they changed."""
+        """Add the cogs and the persistent buttons, install the error handler, sync
+        commands if they changed."""
         for name in COGS:
             await self.load_extension(name)
+        self.add_dynamic_items(*PERSISTENT)
         self.tree.on_error = self.on_tree_error  # type: ignore[method-assign]
         self.synced_on_start = await self.sync_if_changed()
         if self.settings.discord.watch_corpus:
@@ -177,6 +189,58 @@ class CorpusBot(commands.Bot):
         if previous == vote:
             return "You already voted that way."
         return "Thanks for the feedback!" if previous is None else "Your vote was changed."
+
+    async def vote_counts(self, message_id: int) -> tuple[int, int] | None:
+        """Thumbs up and down on an answer message (None if the log cannot say)."""
+        if self.querylog is None:
+            return None
+        try:
+            return await self.querylog.vote_counts(message_id)
+        except (sqlite3.Error, OSError):
+            log.exception("could not count the votes")
+            return None
+
+    def remember_reply(
+        self, key: str, answer: Answer, user_id: int, guild_id: int | None, channel_id: int | None
+    ) -> None:
+        """Keep what a new reply's buttons need until the log has it."""
+        state = remembered_state(answer, self.keys.key_for(user_id), guild_id, channel_id)
+        self.recent.remember(key, state)
+
+    async def reply_state(self, key: str) -> ReplyState | None:
+        """The question behind a reply's buttons: recent replies, then the query log."""
+        state = self.recent.get(key)
+        if state is not None or self.querylog is None:
+            return state
+        try:
+            return await self.querylog.reply(key)
+        except (sqlite3.Error, OSError):
+            log.exception("could not read a reply's question from the log")
+            return None
+
+    def is_asker(self, state: ReplyState, user_id: int) -> bool:
+        """Whether ``user_id`` asked the question behind ``state``."""
+        return state.asker_key is not None and state.asker_key == self.keys.key_for(user_id)
+
+    async def page(self, state: ReplyState, k: int) -> Answer:
+        """The question behind ``state`` answered again with ``k`` results (at most 25)."""
+        context = AskContext(surface="more")
+        return await self.service.ask(
+            state.question, filters=state.filters, k=min(k, 25), context=context
+        )
+
+    async def may_administer(self, interaction: discord.Interaction) -> bool:
+        """Owners anywhere; in a server, members with Manage Server there."""
+        if interaction.user.id in self.settings.discord.owner_ids:
+            return True
+        return interaction.guild is not None and interaction.permissions.manage_guild
+
+    async def forget_user(self, user_id: int) -> int:
+        """Delete everything logged about one person, and the replies kept in memory."""
+        self.recent.forget_asker(self.keys.key_for(user_id) or "")
+        if self.querylog is None:
+            return 0
+        return await self.querylog.forget(user_id)
 
     async def on_tree_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError

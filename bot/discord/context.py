@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     import discord
 
+    from bot.answer.build import Answer
     from bot.discord.ratelimit import RateLimiter
+    from bot.querylog.replies import ReplyState
     from bot.querylog.writer import QueryLog
     from bot.service import Service
     from bot.settings import Settings
@@ -40,3 +42,26 @@ class CorpusBotLike(Protocol):
 
     async def handle_owner_message(self, message: discord.Message, text: str) -> bool:
         """Owner commands in mentions (``@Bot sync``); True when handled."""
+
+    def remember_reply(
+        self, key: str, answer: Answer, user_id: int, guild_id: int | None, channel_id: int | None
+    ) -> None:
+        """Keep what a new reply's buttons need until the log has it."""
+
+    async def reply_state(self, key: str) -> ReplyState | None:
+        """The question behind a reply's buttons, or None once it is gone."""
+
+    def is_asker(self, state: ReplyState, user_id: int) -> bool:
+        """Whether ``user_id`` asked the question behind ``state``."""
+
+    async def page(self, state: ReplyState, k: int) -> Answer:
+        """The question behind ``state`` answered again with ``k`` results."""
+
+    async def vote_counts(self, message_id: int) -> tuple[int, int] | None:
+        """Thumbs up and down on an answer message (None if the log cannot say)."""
+
+    async def may_administer(self, interaction: discord.Interaction) -> bool:
+        """Whether the user may run admin commands and act on others' answers here."""
+
+    async def forget_user(self, user_id: int) -> int:
+        """Delete everything logged about one person; returns how many rows went."""

@@ -50,6 +50,32 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX IF NOT EXISTS queries_user_key ON queries (user_key)",
         "CREATE INDEX IF NOT EXISTS feedback_voted_at ON feedback (voted_at)",
     ),
+    # version 3: what an answer's buttons need after a restart (the reply's key and
+    # filters), per-server settings, curated answers, and the help posts answered
+    (
+        "ALTER TABLE queries ADD COLUMN reply_key TEXT",
+        "ALTER TABLE queries ADD COLUMN filters TEXT",
+        "CREATE INDEX IF NOT EXISTS queries_reply_key ON queries (reply_key)",
+        """CREATE TABLE IF NOT EXISTS guild_settings (
+            guild_id INTEGER PRIMARY KEY,
+            settings TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE IF NOT EXISTS faqs (
+            id INTEGER PRIMARY KEY,
+            guild_id INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            text TEXT NOT NULL,
+            link TEXT,
+            updated_at TEXT NOT NULL,
+            UNIQUE (guild_id, name COLLATE NOCASE)
+        )""",
+        """CREATE TABLE IF NOT EXISTS auto_answered (
+            post_id INTEGER PRIMARY KEY,
+            channel_id INTEGER NOT NULL,
+            answered_at TEXT NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -16,6 +16,7 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,14 +29,15 @@ from bot.paths import private_file, private_folder
 from bot.querylog.losses import record_loss
 from bot.querylog.migrations import migrate
 from bot.querylog.privacy import UserKeys
+from bot.querylog.replies import ReplyState, count_votes, filters_json, find_reply
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
 INSERT_QUERY = """
 INSERT INTO queries (asked_at, surface, guild_id, channel_id, user_key, question, answered,
-                     results, latency_ms, index_version)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                     results, latency_ms, index_version, reply_key, filters)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 UPSERT_VOTE = """
 INSERT INTO feedback (message_id, user_key, vote, question, top_id, voted_at)
@@ -90,6 +92,8 @@ def row_for(answer: Answer, context: AskContext, user_key: str | None) -> Row:
             json.dumps(results),
             round(answer.took_ms, 3),
             answer.index_version,
+            context.reply_key,
+            filters_json(answer.filters),
         )
     )
 
@@ -153,6 +157,17 @@ class QueryLog:
         private_folder(self.path.parent)
         return aiosqlite.connect(self.path, timeout=self.busy_timeout_ms / 1000)
 
+    @contextlib.asynccontextmanager
+    async def connection(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A connection to the log with its schema in place, for reads and small writes.
+
+        Raises :class:`sqlite3.Error` or :class:`OSError` when the file cannot be used.
+        """
+        async with self._connect() as db:
+            await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            await self._ensure_schema(db)
+            yield db
+
     def record(self, answer: Answer, context: AskContext) -> None:
         """Queue one question; returns at once."""
         self._queue.append(row_for(answer, context, self.keys.key_for(context.user_id)))
@@ -208,9 +223,7 @@ class QueryLog:
                 return
 
     async def _write(self, batch: list[Row]) -> None:
-        async with self._connect() as db:
-            await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            await self._ensure_schema(db)
+        async with self.connection() as db:
             await db.executemany(INSERT_QUERY, [row.values for row in batch])
             await db.commit()
 
@@ -253,9 +266,7 @@ class QueryLog:
         :class:`sqlite3.Error` or :class:`OSError` if the log cannot be written.
         """
         key = self.keys.key_for(user_id)
-        async with self._connect() as db:
-            await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            await self._ensure_schema(db)
+        async with self.connection() as db:
             async with db.execute(SELECT_VOTE, (message_id, key)) as cursor:
                 row = await cursor.fetchone()
             values = (message_id, key, vote, storable(question), top_id, utc_now())
@@ -268,13 +279,25 @@ class QueryLog:
         await self.flush()
         key = self.keys.key_for(user_id)
         self._queue = [row for row in self._queue if row.values[4] != key]
-        async with self._connect() as db:
-            await db.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-            await self._ensure_schema(db)
+        async with self.connection() as db:
             queries = await db.execute(DELETE_USER_QUERIES, (key,))
             votes = await db.execute(DELETE_USER_FEEDBACK, (key,))
             await db.commit()
         return max(0, queries.rowcount) + max(0, votes.rowcount)
+
+    async def reply(self, key: str) -> ReplyState | None:
+        """The question behind the reply whose buttons carry ``key`` (None if not logged).
+
+        Queued rows are written first, so a click right after an answer finds it.
+        """
+        await self.flush()
+        async with self.connection() as db:
+            return await find_reply(db, key)
+
+    async def vote_counts(self, message_id: int) -> tuple[int, int]:
+        """Thumbs up and down on one answer message."""
+        async with self.connection() as db:
+            return await count_votes(db, message_id)
 
     async def close(self) -> None:
         """Stop the writer and write everything still queued."""

@@ -93,16 +93,6 @@ async def test_ask_replies_with_embed_citations_and_buttons(
     assert reply.allowed_mentions == {"parse": []}
 
 
-async def test_more_results_pages_on(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
-    reply = await ask(fake_discord, "tesla supercomputer")
-    more = next(b for b in buttons(reply.components) if b.get("label") == "More results")
-    click = await fake_discord.click_button(reply.id, more["custom_id"], user=IDS.member)
-    assert (await click.wait_callback())["type"] == 6
-    edited = await fake_discord.wait_for_edit(reply.id)
-    assert "**[4]**" in edited.embeds[0]["description"]
-    assert "**[1]**" not in edited.embeds[0]["description"]
-
-
 async def test_autocomplete_offers_corpus_topics_and_sources(
     fake_discord: FakeDiscord, corpus_bot: CorpusBot
 ) -> None:
@@ -308,37 +298,6 @@ async def test_questions_survive_a_reconnect_and_are_logged(
     await querylog.flush()
     stats = read_stats(corpus_bot.settings.db_path)
     assert stats.by_surface == {"slash": 1, "mention": 1}
-
-
-async def test_feedback_one_vote_per_person_changeable(
-    fake_discord: FakeDiscord, corpus_bot: CorpusBot
-) -> None:
-    reply = await ask(fake_discord, "D1 chip")
-    emojis = {
-        b.get("emoji", {}).get("name"): b["custom_id"]
-        for b in buttons(reply.components)
-        if "custom_id" in b
-    }
-    up, down = emojis["\N{THUMBS UP SIGN}"], emojis["\N{THUMBS DOWN SIGN}"]
-    texts = []
-    for user, button in ((IDS.member, up), (IDS.member, up), (IDS.member, down), (IDS.admin, up)):
-        click = await fake_discord.click_button(reply.id, button, user=user)
-        callback = await click.wait_callback()
-        assert callback["data"]["flags"] & EPHEMERAL
-        texts.append(callback["data"]["content"])
-    assert texts == [
-        "Thanks for the feedback!",
-        "You already voted that way.",
-        "Your vote was changed.",
-        "Thanks for the feedback!",
-    ]
-    with sqlite3.connect(corpus_bot.settings.db_path) as db:
-        votes = db.execute("SELECT vote, question, top_id FROM feedback ORDER BY id").fetchall()
-    assert votes == [
-        (-1, "D1 chip", "003_796cce0c68a26100.txt"),
-        (1, "D1 chip", "003_796cce0c68a26100.txt"),
-    ]
-    assert read_stats(corpus_bot.settings.db_path).downvotes == 1
 
 
 async def test_stats_for_admins_with_a_chart(

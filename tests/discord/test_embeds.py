@@ -16,8 +16,8 @@ from bot.discord.ui.embeds import (
     report_embed,
     safe_url,
 )
-from bot.discord.ui.views import AnswerView, PageState
-from bot.model import Article, Filters, RelatedLink, Skipped
+from bot.discord.ui.views import answer_view
+from bot.model import Article, RelatedLink, Skipped
 from bot.service import ReindexReport
 from tests.conftest import index_of
 
@@ -76,7 +76,7 @@ def test_a_huge_answer_stays_within_every_limit() -> None:
     )
     embed = answer_embed(answer)
     check_limits(embed)
-    view = AnswerView(answer, PageState("q", Filters(), 10), None, False)
+    view = answer_view(answer, "0" * 16, has_more=True, votes=True)
     rows: dict[int, int] = {}
     for item in view.children:
         rows[item.row or 0] = rows.get(item.row or 0, 0) + 1

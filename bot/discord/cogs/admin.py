@@ -35,13 +35,6 @@ NOT_ALLOWED = "Only server admins (Manage Server) can do that."
 PROGRESS_SECONDS = 3.0
 
 
-def is_admin(interaction: discord.Interaction, owner_ids: tuple[int, ...]) -> bool:
-    """Whether the user may run admin commands here."""
-    if interaction.user.id in owner_ids:
-        return True
-    return interaction.guild is not None and interaction.permissions.manage_guild
-
-
 class ProgressEdits:
     """Edits a ``/reindex`` reply every :data:`PROGRESS_SECONDS` with how far the build
     is (files read and analysed, of how many), while it runs."""
@@ -81,7 +74,7 @@ class AdminCog(commands.Cog):
         self.progress_seconds = PROGRESS_SECONDS  # how often /reindex shows its progress
 
     async def _refuse(self, interaction: discord.Interaction) -> bool:
-        if is_admin(interaction, self.bot.settings.discord.owner_ids):
+        if await self.bot.may_administer(interaction):
             return False
         log.warning("user %s was refused an admin command", interaction.user.id)
         await interaction.response.send_message(NOT_ALLOWED, ephemeral=True)
@@ -186,10 +179,11 @@ class PrivacyCog(commands.Cog):
         """Delete the caller's rows and say how many went."""
         await interaction.response.defer(ephemeral=True, thinking=True)
         if self.bot.querylog is None:
+            await self.bot.forget_user(interaction.user.id)
             await interaction.followup.send("This bot keeps no log.", ephemeral=True)
             return
         try:
-            removed = await self.bot.querylog.forget(interaction.user.id)
+            removed = await self.bot.forget_user(interaction.user.id)
         except (sqlite3.Error, OSError):
             log.exception("forget-me failed")
             await interaction.followup.send(

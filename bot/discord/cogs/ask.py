@@ -15,7 +15,7 @@ from bot.answer.build import Answer
 from bot.corpus.metadata import parse_date
 from bot.discord.ui.embeds import CONTENT_MAX, answer_embed, cut, escape
 from bot.discord.ui.replies import ERROR_MESSAGE, send_private
-from bot.discord.ui.views import AnswerView, PageState
+from bot.discord.ui.views import answer_view, new_reply_key
 from bot.errors import QuestionError
 from bot.model import AskContext, Filters
 
@@ -68,23 +68,20 @@ class AskCog(commands.Cog):
         self.bot.limiter.hit(user_id)
         return None
 
-    def _reply(
-        self, answer: Answer, question: str, filters: Filters
-    ) -> tuple[discord.Embed, AnswerView]:
+    def _reply(self, answer: Answer, context: AskContext) -> tuple[discord.Embed, discord.ui.View]:
+        """The embed and the persistent buttons for a new answer to ``context``'s asker."""
+        key = context.reply_key or new_reply_key()
+        if context.user_id is not None:
+            self.bot.remember_reply(
+                key, answer, context.user_id, context.guild_id, context.channel_id
+            )
         per_page = self.bot.settings.search.top_k
-        state = PageState(question, filters, per_page)
-        has_more = answer.answered and len(answer.results) >= per_page
-
-        async def pager(q: str, f: Filters, k: int) -> Answer:
-            context = AskContext(surface="more")
-            return await self.bot.service.ask(q, filters=f, k=min(k, 25), context=context)
-
-        top_id = answer.results[0].article.id if answer.results else None
-
-        async def voter(message_id: int, user_id: int, vote: int) -> str:
-            return await self.bot.record_vote(message_id, user_id, vote, question, top_id)
-
-        view = AnswerView(answer, state, pager, has_more, voter if self.bot.querylog else None)
+        view = answer_view(
+            answer,
+            key,
+            has_more=answer.answered and len(answer.results) >= per_page,
+            votes=self.bot.querylog is not None,
+        )
         return answer_embed(answer), view
 
     @app_commands.command(name="ask", description="Ask a question about the corpus")
@@ -122,14 +119,18 @@ class AskCog(commands.Cog):
             return
         await interaction.response.defer(ephemeral=private, thinking=True)
         context = AskContext(
-            "slash", interaction.user.id, interaction.guild_id, interaction.channel_id
+            "slash",
+            interaction.user.id,
+            interaction.guild_id,
+            interaction.channel_id,
+            reply_key=new_reply_key(),
         )
         try:
             answer = await self._answer(question, filters, context)
         except QuestionError as exc:
             await send_private(interaction, str(exc))
             return
-        embed, view = self._reply(answer, answer.query, filters)
+        embed, view = self._reply(answer, context)
         await interaction.followup.send(embed=embed, view=view, ephemeral=private)
 
     @ask.autocomplete("topic")
@@ -186,7 +187,9 @@ class AskCog(commands.Cog):
         self, message: discord.Message, question: str, guild_id: int | None
     ) -> None:
         """Answer a mention; a failure gets one short sentence in reply, the log the traceback."""
-        context = AskContext("mention", message.author.id, guild_id, message.channel.id)
+        context = AskContext(
+            "mention", message.author.id, guild_id, message.channel.id, new_reply_key()
+        )
         try:
             answer = await self._answer(question, Filters(), context)
         except QuestionError as exc:
@@ -196,7 +199,7 @@ class AskCog(commands.Cog):
             log.exception("answering message %s failed", message.id)
             await self._send_reply(message, content=ERROR_MESSAGE)
             return
-        embed, view = self._reply(answer, answer.query, Filters())
+        embed, view = self._reply(answer, context)
         await self._send_reply(message, embed=embed, view=view)
 
     async def _send_reply(

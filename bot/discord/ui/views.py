@@ -1,44 +1,225 @@
-"""Buttons under an answer: links to the cited articles and "More results"."""
+"""The buttons under an answer: links to the cited articles, and buttons that always work.
+
+👍, 👎, "More results" and 🗑 are persistent (discord.py's ``DynamicItem``): no
+view waits in memory for them, and no timeout ends them. Each custom id names
+the action and the reply's key (``cb:more:<key>:<page>``); a click, even after a
+restart, finds the question behind the key (:meth:`ReplyActions.reply_state`:
+recent replies in memory, then the query log) and acts on it. The templates
+are anchored patterns of fixed shape, linear on any custom id (at most 100
+characters anyway).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 
 from bot.answer.build import Answer, Result
 from bot.discord.ui.embeds import answer_embed, cut, plain, safe_url
 from bot.discord.ui.replies import ERROR_MESSAGE, send_private
-from bot.model import Filters
+from bot.querylog.replies import ReplyState
+
+if TYPE_CHECKING:
+    from bot.discord.context import CorpusBotLike
 
 log = logging.getLogger(__name__)
 
 BUTTON_LABEL_MAX = 80
 LINK_BUTTONS_MAX = 5  # one row of link buttons
 MAX_PAGES = 5
-VIEW_TIMEOUT = 15 * 60
+KEY_PATTERN = "[0-9a-f]{16}"
+UP, DOWN = "\N{THUMBS UP SIGN}", "\N{THUMBS DOWN SIGN}"
+WASTEBASKET = "\N{WASTEBASKET}"
+TOO_OLD = (
+    "This answer is no longer in the bot's log (it is too old, or its asker was "
+    "forgotten): ask again with `/ask`."
+)
+NOT_YOURS = "Only the person who asked, or a server admin, can do that."
 
-# Fetches the answer for a page: (question, filters, how many results) -> Answer
-Pager = Callable[[str, Filters, int], Awaitable[Answer]]
-# Records a vote: (answer message id, user id, +1 or -1) -> what to tell the voter
-Voter = Callable[[int, int, int], Awaitable[str]]
-
-
-@dataclass(frozen=True, slots=True)
-class PageState:
-    """What "More results" needs to fetch the next page."""
-
-    question: str
-    filters: Filters
-    per_page: int
-    page: int = 0
+Button = discord.ui.Button[discord.ui.View]
 
 
-def _link_buttons(answer: Answer, first_number: int) -> list[discord.ui.Button[discord.ui.View]]:
-    buttons: list[discord.ui.Button[discord.ui.View]] = []
-    for offset, result in enumerate(answer.results):
+def new_reply_key() -> str:
+    """A fresh random key for one reply's buttons (16 hex digits)."""
+    return secrets.token_hex(8)
+
+
+def _bot(interaction: discord.Interaction) -> CorpusBotLike:
+    return cast("CorpusBotLike", interaction.client)
+
+
+class _Persistent(discord.ui.DynamicItem[Button], template=r"cb:none"):
+    """What every persistent button shares: a failing click gets one private sentence."""
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        """Run :meth:`act`; any failure is logged and the clicker told in private."""
+        try:
+            await self.act(interaction)
+        except Exception:
+            log.exception("button %s failed", self.custom_id)
+            await send_private(interaction, ERROR_MESSAGE)
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """What the click does."""
+        raise NotImplementedError
+
+
+class VoteButton(_Persistent, template=rf"cb:vote:(?P<key>{KEY_PATTERN}):(?P<vote>up|down)"):
+    """👍 or 👎 with how many people pressed it; a vote updates both counts."""
+
+    def __init__(self, key: str, vote: int, count: int = 0) -> None:
+        """The button for ``vote`` (1 or -1) on the reply ``key``, showing ``count``."""
+        self.key, self.vote = key, vote
+        name = "up" if vote > 0 else "down"
+        super().__init__(
+            discord.ui.Button(
+                emoji=UP if vote > 0 else DOWN,
+                label=str(count) if count else None,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"cb:vote:{key}:{name}",
+                row=1,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> VoteButton:
+        """The button again from its custom id (the count from its label)."""
+        label = getattr(item, "label", None) or ""
+        return cls(match["key"], 1 if match["vote"] == "up" else -1, int(label or 0))
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """Record the vote, then show the new counts on the answer."""
+        bot = _bot(interaction)
+        state = await bot.reply_state(self.key)
+        message = interaction.message
+        if state is None or message is None:
+            await send_private(interaction, TOO_OLD)
+            return
+        text = await bot.record_vote(
+            message.id, interaction.user.id, self.vote, state.question, state.top_id
+        )
+        counts = await bot.vote_counts(message.id)
+        if counts is None:
+            await interaction.response.send_message(text, ephemeral=True)
+            return
+        await interaction.response.edit_message(view=restored_view(message, counts))
+        await interaction.followup.send(text, ephemeral=True)
+
+
+class MoreButton(
+    _Persistent,
+    template=rf"cb:more:(?P<key>{KEY_PATTERN}):(?P<page>[1-9])(?P<copy>:p)?",
+):
+    """The next page of results: in place for the asker, a private copy for anyone else."""
+
+    def __init__(self, key: str, page: int, copy: bool = False) -> None:
+        """The button showing ``page`` (counted from 0) of the reply ``key``; ``copy`` on
+        a private copy, which pages in place for whoever sees it."""
+        self.key, self.page, self.private_copy = key, page, copy
+        super().__init__(
+            discord.ui.Button(
+                label="More results",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"cb:more:{key}:{page}" + (":p" if copy else ""),
+                row=1,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> MoreButton:
+        """The button again from its custom id."""
+        return cls(match["key"], int(match["page"]), bool(match["copy"]))
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """Fetch the page and show it where the clicker may see it."""
+        bot = _bot(interaction)
+        state = await bot.reply_state(self.key)
+        if state is None:
+            await send_private(interaction, TOO_OLD)
+            return
+        in_place = self.private_copy or bot.is_asker(state, interaction.user.id)
+        if in_place:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        per_page = bot.settings.search.top_k
+        start = self.page * per_page
+        full = await bot.page(state, start + per_page + 1)
+        results = full.results[start : start + per_page]
+        if not results:
+            await send_private(interaction, "There are no more results for this question.")
+            return
+        has_more = len(full.results) > start + per_page
+        page = replace(full, results=results, related=())
+        embed = answer_embed(page, page=self.page, first_number=start + 1)
+        copy = self.private_copy or not in_place
+        view = answer_view(
+            page,
+            self.key,
+            page=self.page,
+            first_number=start + 1,
+            has_more=has_more,
+            votes=bot.querylog is not None and not copy,
+            copy=copy,
+        )
+        if in_place:
+            await interaction.edit_original_response(embed=embed, view=view)
+        else:
+            await interaction.followup.send(embed=embed, view=view, ephemeral=True)
+
+
+class DeleteButton(_Persistent, template=rf"cb:delete:(?P<key>{KEY_PATTERN})"):
+    """🗑: the asker, or a server admin, deletes a wrong answer."""
+
+    def __init__(self, key: str) -> None:
+        """The delete button of the reply ``key``."""
+        self.key = key
+        super().__init__(
+            discord.ui.Button(
+                emoji=WASTEBASKET,
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"cb:delete:{key}",
+                row=1,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> DeleteButton:
+        """The button again from its custom id."""
+        return cls(match["key"])
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """Delete the answer if the clicker asked the question or administers the server."""
+        bot = _bot(interaction)
+        state = await bot.reply_state(self.key)
+        asker = state is not None and bot.is_asker(state, interaction.user.id)
+        if not (asker or await bot.may_administer(interaction)):
+            await send_private(interaction, NOT_YOURS)
+            return
+        await interaction.response.defer()
+        await interaction.delete_original_response()
+        log.info("answer %s deleted by user %s", self.key, interaction.user.id)
+
+
+# Every persistent button: the bot registers them (``add_dynamic_items``) at start-up.
+PERSISTENT: tuple[type[_Persistent], ...] = (VoteButton, MoreButton, DeleteButton)
+
+
+def _link_buttons(results: Sequence[Result], first_number: int) -> list[Button]:
+    buttons: list[Button] = []
+    for offset, result in enumerate(results):
         url = safe_url(result.link)
         if url is None or len(buttons) >= LINK_BUTTONS_MAX:
             continue
@@ -54,88 +235,61 @@ def _link_buttons(answer: Answer, first_number: int) -> list[discord.ui.Button[d
     return buttons
 
 
-class AnswerView(discord.ui.View):
-    """Link buttons to the cited articles, and a "More results" button that pages on."""
-
-    def __init__(
-        self,
-        answer: Answer,
-        state: PageState | None,
-        pager: Pager | None,
-        has_more: bool,
-        voter: Voter | None = None,
-    ) -> None:
-        """Buttons for ``answer``; paging is offered when ``pager`` and ``has_more`` allow,
-        thumbs up and down when ``voter`` records votes."""
-        super().__init__(timeout=VIEW_TIMEOUT)
-        self.state = state
-        self.pager = pager
-        self.voter = voter
-        if voter is None:
-            self.remove_item(self.thumbs_up)
-            self.remove_item(self.thumbs_down)
-        first = (state.page * state.per_page + 1) if state else 1
-        for button in _link_buttons(answer, first):
-            self.add_item(button)
-        if not (pager and state and has_more and state.page + 1 < MAX_PAGES):
-            self.remove_item(self.more)
-
-    async def on_error(
-        self,
-        interaction: discord.Interaction,
-        error: Exception,
-        item: discord.ui.Item[AnswerView],
-    ) -> None:
-        """A failing button gets the same private sentence as a failing command."""
-        log.error("button %r failed", getattr(item, "label", item), exc_info=error)
-        await send_private(interaction, ERROR_MESSAGE)
-
-    @discord.ui.button(emoji="\N{THUMBS UP SIGN}", style=discord.ButtonStyle.secondary, row=1)
-    async def thumbs_up(
-        self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]
-    ) -> None:
-        """Record that this answer helped."""
-        await self._vote(interaction, 1)
-
-    @discord.ui.button(emoji="\N{THUMBS DOWN SIGN}", style=discord.ButtonStyle.secondary, row=1)
-    async def thumbs_down(
-        self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]
-    ) -> None:
-        """Record that this answer did not help."""
-        await self._vote(interaction, -1)
-
-    async def _vote(self, interaction: discord.Interaction, vote: int) -> None:
-        assert self.voter is not None and interaction.message is not None
-        text = await self.voter(interaction.message.id, interaction.user.id, vote)
-        await interaction.response.send_message(text, ephemeral=True)
-
-    @discord.ui.button(label="More results", style=discord.ButtonStyle.secondary, row=1)
-    async def more(
-        self, interaction: discord.Interaction, button: discord.ui.Button[AnswerView]
-    ) -> None:
-        """Show the next page of results in place of this one."""
-        assert self.state is not None and self.pager is not None
-        state = PageState(
-            self.state.question, self.state.filters, self.state.per_page, self.state.page + 1
-        )
-        await interaction.response.defer()
-        wanted = state.per_page * (state.page + 1)
-        full = await self.pager(state.question, state.filters, wanted + 1)
-        start = state.page * state.per_page
-        page_results = full.results[start : start + state.per_page]
-        if not page_results:
-            button.disabled = True
-            button.label = "No more results"
-            await interaction.edit_original_response(view=self)
-            return
-        page = _page_answer(full, page_results)
-        has_more = len(full.results) > start + state.per_page
-        view = AnswerView(page, state, self.pager, has_more, self.voter)
-        embed = answer_embed(page, page=state.page, first_number=start + 1)
-        await interaction.edit_original_response(embed=embed, view=view)
-        self.stop()
+def answer_view(
+    answer: Answer,
+    key: str,
+    *,
+    page: int = 0,
+    first_number: int = 1,
+    has_more: bool = False,
+    votes: bool = False,
+    copy: bool = False,
+) -> discord.ui.View:
+    """The buttons for one page of an answer (its first citation numbered
+    ``first_number``): links to its citations, then 👍 👎 (with ``votes``), "More
+    results" (while ``has_more``) and 🗑. A private ``copy`` has only links and "More
+    results"."""
+    view = discord.ui.View(timeout=None)
+    for button in _link_buttons(answer.results, first_number):
+        view.add_item(button)
+    if votes and not copy:
+        view.add_item(VoteButton(key, 1))
+        view.add_item(VoteButton(key, -1))
+    if has_more and page + 1 < MAX_PAGES:
+        view.add_item(MoreButton(key, page + 1, copy))
+    if not copy:
+        view.add_item(DeleteButton(key))
+    return view
 
 
-def _page_answer(full: Answer, results: tuple[Result, ...]) -> Answer:
-    """The answer for one page of further results (no excerpt repeat, no related links)."""
-    return replace(full, results=results, related=())
+def restored_view(message: discord.Message, counts: tuple[int, int]) -> discord.ui.View:
+    """The message's buttons as they are, with the vote counts ``counts`` (up, down)."""
+    view = discord.ui.View(timeout=None)
+    for item in discord.ui.View.from_message(message, timeout=None).children:
+        view.add_item(_restored(item, counts))
+    return view
+
+
+def _restored(item: discord.ui.Item[Any], counts: tuple[int, int]) -> discord.ui.Item[Any]:
+    custom_id = getattr(item, "custom_id", None) or ""
+    for kind in PERSISTENT:
+        match = kind.__discord_ui_compiled_template__.fullmatch(custom_id)
+        if match is None:
+            continue
+        if kind is VoteButton:
+            vote = 1 if match["vote"] == "up" else -1
+            return VoteButton(match["key"], vote, counts[0] if vote > 0 else counts[1])
+        if kind is MoreButton:
+            return MoreButton(match["key"], int(match["page"]), bool(match["copy"]))
+        return DeleteButton(match["key"])
+    return item
+
+
+def remembered_state(
+    answer: Answer, asker_key: str | None, guild_id: int | None, channel_id: int | None
+) -> ReplyState:
+    """What a reply's buttons need, kept in memory for clicks before the log has it."""
+    top = answer.results[0].article.id if answer.results else None
+    return ReplyState(
+        answer.query, answer.filters, asker_key, answer.answered, top, guild_id, channel_id
+    )
