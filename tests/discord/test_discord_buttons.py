@@ -28,7 +28,7 @@ async def corpus_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator
 
 def button_ids(components: list[dict[str, Any]]) -> dict[str, str]:
     """Custom ids by emoji or label."""
-    found = {}
+    found: dict[str, str] = {}
     for b in buttons(components):
         if "custom_id" in b:
             found[(b.get("emoji") or {}).get("name") or b.get("label")] = b["custom_id"]
