@@ -31,7 +31,7 @@ def button_ids(components: list[dict[str, Any]]) -> dict[str, str]:
     found: dict[str, str] = {}
     for b in buttons(components):
         if "custom_id" in b:
-            found[(b.get("emoji") or {}).get("name") or b.get("label")] = b["custom_id"]
+            found[str((b.get("emoji") or {}).get("name") or b.get("label"))] = b["custom_id"]
     return found
 
 
