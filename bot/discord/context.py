@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     import discord
+    from discord import app_commands
 
     from bot.answer.build import Answer
     from bot.discord.ratelimit import RateLimiter
@@ -27,6 +28,7 @@ class CorpusBotLike(Protocol):
     querylog: QueryLog | None
     limiter: RateLimiter
     guild_limiter: RateLimiter
+    tree: app_commands.CommandTree[discord.Client]
 
     @property
     def user(self) -> discord.ClientUser | None:

@@ -40,8 +40,17 @@ class AskCog(commands.Cog):
     """``/ask``, ``/help`` and questions in mentions."""
 
     def __init__(self, bot: CorpusBotLike) -> None:
-        """Attach to ``bot``."""
+        """Attach to ``bot``; the message menu "Ask the corpus" comes with the cog."""
         self.bot = bot
+        self.ask_menu = app_commands.ContextMenu(name=ASK_MENU, callback=self.ask_about_message)
+
+    async def cog_load(self) -> None:
+        """Add the message menu (context menus cannot live in a cog's class body)."""
+        self.bot.tree.add_command(self.ask_menu)
+
+    async def cog_unload(self) -> None:
+        """Remove the message menu."""
+        self.bot.tree.remove_command(self.ask_menu.name, type=self.ask_menu.type)
 
     async def _answer(
         self, question: str, filters: Filters, context: AskContext, k: int | None = None
@@ -132,6 +141,35 @@ class AskCog(commands.Cog):
             return
         embed, view = self._reply(answer, context)
         await interaction.followup.send(embed=embed, view=view, ephemeral=private)
+
+    async def ask_about_message(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """ "Ask the corpus" on a message: its text answered in the channel, for all to see."""
+        question = message_question(message)
+        if is_blank(question):
+            await interaction.response.send_message(NO_TEXT, ephemeral=True)
+            return
+        refusal = self.throttled(interaction.user.id, interaction.guild_id)
+        if refusal:
+            await interaction.response.send_message(refusal, ephemeral=True)
+            return
+        await interaction.response.defer(thinking=True)
+        context = AskContext(
+            "menu",
+            interaction.user.id,
+            interaction.guild_id,
+            interaction.channel_id,
+            reply_key=new_reply_key(),
+        )
+        try:
+            answer = await self._answer(question, Filters(), context)
+        except QuestionError as exc:
+            await send_private(interaction, str(exc))
+            return
+        embed, view = self._reply(answer, context)
+        content = f"Answering {message.jump_url}"
+        await interaction.followup.send(content=content, embed=embed, view=view)
 
     @ask.autocomplete("topic")
     async def topic_choices(
@@ -224,6 +262,24 @@ class AskCog(commands.Cog):
 
 _MENTION_RE = re.compile(r"<@!?(\d+)>")
 EMPTY_QUESTION = "The question is empty: ask something about the corpus."
+ASK_MENU = "Ask the corpus"
+NO_TEXT = "That message has no text to ask about."
+MESSAGE_QUESTION_MAX = 6000
+
+
+def message_question(message: discord.Message) -> str:
+    """The text of a message to ask about: its content, else its first embed's text.
+
+    Mentions are removed and whitespace tidied; at most :data:`MESSAGE_QUESTION_MAX`
+    characters.
+    """
+    text = message.content
+    if not text.strip() and message.embeds:
+        embed = message.embeds[0]
+        text = f"{embed.title or ''} {embed.description or ''}"
+    return " ".join(_MENTION_RE.sub(" ", text[: MESSAGE_QUESTION_MAX * 2]).split())[
+        :MESSAGE_QUESTION_MAX
+    ]
 
 
 def is_blank(question: str) -> bool:
