@@ -148,6 +148,10 @@ class DiscordSettings:
     watch_corpus: bool = False
     watch_interval_seconds: float = 10.0
     watch_settle_seconds: float = 2.0
+    # channels (forum or text) whose questions are answered without a mention
+    auto_answer_channels: tuple[int, ...] = ()
+    # the confidence an answer needs to be posted there unasked (higher than search's)
+    auto_answer_confidence: float = 0.6
 
 
 @dataclass(frozen=True)
@@ -210,6 +214,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "discord.guild_rate": (1, 100_000),
     "discord.watch_interval_seconds": (1.0, 86_400.0),
     "discord.watch_settle_seconds": (0.1, 3_600.0),
+    "discord.auto_answer_confidence": (0.0, 1.0),
     "semantic.weight": (0.0, 10.0),
 }
 # Settings that once existed: a file that still sets one works, with a warning.
@@ -242,7 +247,7 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             items = [p.strip() for p in value.split(",") if p.strip()] if from_env else value
             if not isinstance(items, list | tuple):
                 raise ValueError
-            if name == "discord.owner_ids":
+            if name in ("discord.owner_ids", "discord.auto_answer_channels"):
                 return tuple(int(item) for item in items)
             return tuple(str(item) for item in items)
         if not isinstance(value, str):

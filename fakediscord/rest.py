@@ -76,6 +76,7 @@ class RestApi:
             web.get(GUILD_COMMANDS, self.get_commands),
             web.put(GUILD_COMMANDS, self.put_commands),
             web.post(GUILD_COMMANDS, self.post_command),
+            web.get(GUILD_COMMANDS + "/permissions", self.get_command_permissions),
             web.get(P + "/guilds/{guild_id}", self.get_guild),
             web.get(P + "/guilds/{guild_id}/channels", self.get_guild_channels),
             web.get(P + "/guilds/{guild_id}/roles", self.get_guild_roles),
@@ -149,6 +150,12 @@ class RestApi:
         command = self.state.command_from_payload(payload, scope, commands.get(payload["name"]))
         commands[payload["name"]] = command
         return json_response(command, 201)
+
+    async def get_command_permissions(self, request: web.Request) -> web.Response:
+        """GET the guild's command permission overrides (Server Settings → Integrations)."""
+        guild_id = self._scope(request)
+        assert guild_id is not None
+        return json_response(list(self.state.command_permissions.get(guild_id, {}).values()))
 
     # ----------------------------------------------------------------- guilds
     async def get_guild(self, request: web.Request) -> web.Response:

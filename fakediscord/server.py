@@ -234,6 +234,35 @@ class FakeDiscord:
         """Wait until the client resumed or re-identified after the last drop."""
         return await self.gateway.wait_for_reconnect(timeout)
 
+    async def set_command_permissions(
+        self, guild_id: int, command: str | None, permissions: list[JSON]
+    ) -> JSON:
+        """What a server admin sets in Integrations: overrides for one synced command (by
+        name) or, with ``command=None``, for the whole application. Entries are
+        ``{"id": role/user/channel id, "type": 1 role | 2 user | 3 channel, "permission":
+        bool}``. Served by GET .../commands/permissions and dispatched as
+        APPLICATION_COMMAND_PERMISSIONS_UPDATE."""
+        config = self.state.config
+        if command is None:
+            target = config.application_id
+        else:
+            found = self.state.find_command(command, guild_id)
+            if found is None:
+                raise KeyError(f"no synced command {command!r}")
+            target = int(found[0]["id"])
+        entry: JSON = {
+            "id": str(target),
+            "application_id": str(config.application_id),
+            "guild_id": str(guild_id),
+            "permissions": [
+                {"id": str(p["id"]), "type": int(p["type"]), "permission": bool(p["permission"])}
+                for p in permissions
+            ],
+        }
+        self.state.command_permissions.setdefault(guild_id, {})[target] = entry
+        await self.dispatch("APPLICATION_COMMAND_PERMISSIONS_UPDATE", entry)
+        return entry
+
     # ------------------------------------------------------------------ driving
     async def send_slash_command(
         self,

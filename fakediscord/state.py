@@ -31,6 +31,8 @@ class FakeState:
         self.messages: dict[int, JSON] = {}
         self.files: dict[int, UploadedFile] = {}
         self.commands: dict[int | None, dict[str, JSON]] = {}
+        # guild id -> command (or application) id -> its permission overrides
+        self.command_permissions: dict[int, dict[int, JSON]] = {}
         self.interactions: dict[int, InteractionRecord] = {}
         self.errors: list[str] = []
         self._dm_channels: dict[int, FakeChannel] = {c.id: c for c in config.dm_channels}

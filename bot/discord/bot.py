@@ -14,6 +14,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.answer.build import Answer
+from bot.discord.access import Access
 from bot.discord.ratelimit import RateLimiter
 from bot.discord.recent import RecentReplies
 from bot.discord.ui.embeds import cut, plain
@@ -21,6 +22,7 @@ from bot.discord.ui.replies import ERROR_MESSAGE, send_private
 from bot.discord.ui.views import PERSISTENT, remembered_state
 from bot.model import AskContext
 from bot.paths import private_folder
+from bot.querylog.guilds import GuildSettings
 from bot.querylog.privacy import UserKeys
 from bot.querylog.replies import ReplyState
 from bot.querylog.writer import QueryLog
@@ -31,7 +33,7 @@ from bot.watch import CorpusWatcher
 log = logging.getLogger(__name__)
 
 # The cogs, loaded by name: each module's setup(bot) adds its commands and listeners.
-COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin")
+COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin", "bot.discord.cogs.config")
 PRESENCE_MAX = 128
 # What the bot needs: read and answer in channels and threads, embed links.
 PERMISSIONS = discord.Permissions(
@@ -83,6 +85,7 @@ class CorpusBot(commands.Bot):
         # who asked is compared as a keyed hash, the same the log keeps
         self.keys = querylog.keys if querylog else UserKeys(secrets.token_bytes(32))
         self.recent = RecentReplies()
+        self.access = Access(self, querylog, settings.discord.owner_ids)
 
     async def setup_hook(self) -> None:
         """Add the cogs and the persistent buttons, install the error handler, sync
@@ -230,10 +233,12 @@ class CorpusBot(commands.Bot):
         )
 
     async def may_administer(self, interaction: discord.Interaction) -> bool:
-        """Owners anywhere; in a server, members with Manage Server there."""
-        if interaction.user.id in self.settings.discord.owner_ids:
-            return True
-        return interaction.guild is not None and interaction.permissions.manage_guild
+        """Whether the user may run admin commands here (:class:`~bot.discord.access.Access`)."""
+        return await self.access.may_administer(interaction)
+
+    async def guild_settings(self, guild_id: int | None) -> GuildSettings:
+        """A server's settings (the defaults in DMs)."""
+        return await self.access.settings_for(guild_id)
 
     async def forget_user(self, user_id: int) -> int:
         """Delete everything logged about one person, and the replies kept in memory."""

@@ -13,7 +13,9 @@ if TYPE_CHECKING:
     from discord import app_commands
 
     from bot.answer.build import Answer
+    from bot.discord.access import Access
     from bot.discord.ratelimit import RateLimiter
+    from bot.querylog.guilds import GuildSettings
     from bot.querylog.replies import ReplyState
     from bot.querylog.writer import QueryLog
     from bot.service import Service
@@ -29,6 +31,8 @@ class CorpusBotLike(Protocol):
     limiter: RateLimiter
     guild_limiter: RateLimiter
     tree: app_commands.CommandTree[discord.Client]
+    access: Access
+    intents: discord.Intents
 
     @property
     def user(self) -> discord.ClientUser | None:
@@ -64,6 +68,9 @@ class CorpusBotLike(Protocol):
 
     async def may_administer(self, interaction: discord.Interaction) -> bool:
         """Whether the user may run admin commands and act on others' answers here."""
+
+    async def guild_settings(self, guild_id: int | None) -> GuildSettings:
+        """A server's settings (the defaults in DMs)."""
 
     async def forget_user(self, user_id: int) -> int:
         """Delete everything logged about one person; returns how many rows went."""

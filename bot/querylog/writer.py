@@ -26,6 +26,12 @@ import aiosqlite
 from bot.answer.build import Answer
 from bot.model import AskContext
 from bot.paths import private_file, private_folder
+from bot.querylog.guilds import (
+    GuildSettings,
+    any_auto_answer,
+    load_guild_settings,
+    save_guild_settings,
+)
 from bot.querylog.losses import record_loss
 from bot.querylog.migrations import migrate
 from bot.querylog.privacy import UserKeys
@@ -298,6 +304,24 @@ class QueryLog:
         """Thumbs up and down on one answer message."""
         async with self.connection() as db:
             return await count_votes(db, message_id)
+
+    async def guild_settings(self, guild_id: int) -> GuildSettings:
+        """One server's settings (:mod:`bot.querylog.guilds`)."""
+        async with self.connection() as db:
+            return await load_guild_settings(db, guild_id)
+
+    async def save_guild_settings(self, guild_id: int, settings: GuildSettings) -> None:
+        """Store one server's settings."""
+        async with self.connection() as db:
+            await save_guild_settings(db, guild_id, settings)
+
+    async def auto_answer_configured(self) -> bool:
+        """Whether any server answers a channel without a mention (False if unreadable)."""
+        try:
+            async with self.connection() as db:
+                return await any_auto_answer(db)
+        except (sqlite3.Error, OSError):
+            return False
 
     async def close(self) -> None:
         """Stop the writer and write everything still queued."""

@@ -43,11 +43,19 @@ async def corpus_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator
 async def test_login_syncs_commands_once(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:
     sync = await fake_discord.wait_for_request("PUT", rf"/applications/{IDS.application}/commands")
     commands = {command["name"]: command for command in sync.json}
-    assert set(commands) == {"ask", "help", "reindex", "stats", "forget-me", "Ask the corpus"}
+    assert set(commands) == {
+        "ask",
+        "help",
+        "reindex",
+        "stats",
+        "forget-me",
+        "config",
+        "Ask the corpus",
+    }
     assert int(commands["reindex"]["default_member_permissions"]) == MANAGE_GUILD_BIT
     assert int(commands["stats"]["default_member_permissions"]) == MANAGE_GUILD_BIT
     assert commands["forget-me"].get("default_member_permissions") is None
-    for admin_only in ("reindex", "stats"):  # server commands: not offered in DMs
+    for admin_only in ("reindex", "stats", "config"):  # server commands: not offered in DMs
         assert commands[admin_only]["contexts"] == [0]
         assert commands[admin_only]["dm_permission"] is False
     assert commands["forget-me"].get("dm_permission") is not False  # anyone, anywhere

@@ -261,6 +261,8 @@ async def test_no_command_takes_a_path(fake_discord: FakeDiscord, corpus_bot: Co
         "reindex": [],
         "stats": ["days", "show"],
         "forget-me": [],
+        "config": ["admin-role", "answer-in", "auto-answer", "show"],
+        "Ask the corpus": [],
     }
     stats = next(c for c in synced if c["name"] == "stats")
     show = next(o for o in stats["options"] if o["name"] == "show")

@@ -57,6 +57,26 @@ class AskCog(commands.Cog):
     ) -> Answer:
         return await self.bot.service.ask(question, filters=filters, k=k, context=context)
 
+    async def refused_here(self, guild_id: int | None, channel: object) -> str | None:
+        """Why the bot does not answer in this channel (None: it does), by the server's
+        allow-list (``/config answer-in``; a thread counts with its parent)."""
+        if guild_id is None:
+            return None
+        settings = await self.bot.guild_settings(guild_id)
+        channel_id = getattr(channel, "id", None)
+        if settings.answers_in(channel_id, getattr(channel, "parent_id", None)):
+            return None
+        where = ", ".join(f"<#{c}>" for c in sorted(settings.answer_channels))
+        return f"On this server I answer only in {where}."
+
+    async def _refused_interaction(self, interaction: discord.Interaction) -> bool:
+        """Refuse privately where the bot may not answer or the asker must wait."""
+        refusal = await self.refused_here(interaction.guild_id, interaction.channel)
+        refusal = refusal or self.throttled(interaction.user.id, interaction.guild_id)
+        if refusal:
+            await interaction.response.send_message(refusal, ephemeral=True)
+        return refusal is not None
+
     def throttled(self, user_id: int, guild_id: int | None) -> str | None:
         """Why this question must wait (per-user, then per-server limit), or None to go ahead.
 
@@ -117,9 +137,7 @@ class AskCog(commands.Cog):
         if is_blank(question):
             await interaction.response.send_message(EMPTY_QUESTION, ephemeral=True)
             return
-        refusal = self.throttled(interaction.user.id, interaction.guild_id)
-        if refusal:
-            await interaction.response.send_message(refusal, ephemeral=True)
+        if await self._refused_interaction(interaction):
             return
         try:
             filters = Filters(topic or None, source or None, _day(since), _day(until))
@@ -150,9 +168,7 @@ class AskCog(commands.Cog):
         if is_blank(question):
             await interaction.response.send_message(NO_TEXT, ephemeral=True)
             return
-        refusal = self.throttled(interaction.user.id, interaction.guild_id)
-        if refusal:
-            await interaction.response.send_message(refusal, ephemeral=True)
+        if await self._refused_interaction(interaction):
             return
         await interaction.response.defer(thinking=True)
         context = AskContext(
@@ -211,10 +227,12 @@ class AskCog(commands.Cog):
         question = strip_mentions(message.content, me.id)
         if await self.bot.handle_owner_message(message, question):
             return
+        guild_id = message.guild.id if message.guild else None
+        if await self.refused_here(guild_id, message.channel):
+            return  # the server keeps the bot to other channels: it stays silent here
         if is_blank(question):
             await self._send_reply(message, content=self.help_text())
             return
-        guild_id = message.guild.id if message.guild else None
         refusal = self.throttled(message.author.id, guild_id)
         if refusal:
             await self._send_reply(message, content=refusal)
