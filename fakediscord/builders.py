@@ -121,8 +121,14 @@ def channel_payload(channel: FakeChannel, *, recipients: list[FakeUser] | None =
     }
     if channel.is_thread:
         data.update(_thread_fields(channel))
+        data["applied_tags"] = [str(t) for t in channel.applied_tags]
     else:
         data.update(topic=channel.topic, permission_overwrites=[])
+    if channel.type == 15:  # a forum
+        data["available_tags"] = [
+            {"moderated": False, "emoji_id": None, "emoji_name": None, **tag}
+            for tag in channel.available_tags
+        ]
     return data
 
 

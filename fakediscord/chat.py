@@ -6,8 +6,8 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
-from .builders import JSON, user_payload
-from .config import FakeUser
+from .builders import JSON, channel_payload, user_payload
+from .config import ChannelType, FakeChannel, FakeUser
 from .gateway import (
     INTENT_DIRECT_MESSAGES,
     INTENT_GUILD_MESSAGES,
@@ -50,6 +50,49 @@ class UserMessages:
         delivered = self.visible_copy(message)
         await self.gateway.dispatch("MESSAGE_CREATE", delivered, timeout=timeout)
         return delivered
+
+    async def forum_post(
+        self,
+        forum_id: int,
+        title: str,
+        content: str,
+        *,
+        author: FakeUser | int | None,
+        tags: Sequence[int] = (),
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> tuple[FakeChannel, JSON | None]:
+        """A member opens a post in a forum: THREAD_CREATE, then its first message (whose
+        id is the thread's, as on Discord) as MESSAGE_CREATE. Returns the post's thread
+        and what the bot received of the message (None if its intents exclude it)."""
+        config = self.state.config
+        forum = self.state.require_channel(forum_id)
+        if forum.type != ChannelType.FORUM:
+            raise ValueError(f"channel {forum_id} is not a forum")
+        user = self.state.user(
+            author if author is not None else _default(config.default_user_id, "author")
+        )
+        thread = FakeChannel(
+            self.state.next_id(),
+            title,
+            ChannelType.PUBLIC_THREAD,
+            parent_id=forum.id,
+            owner_id=user.id,
+            applied_tags=list(tags),
+        )
+        self.state.guild(int(forum.guild_id or 0)).channels.append(thread)
+        thread.guild_id = forum.guild_id
+        await self.gateway.wait_connected(timeout)
+        created = {**channel_payload(thread), "newly_created": True}
+        await self.gateway.dispatch("THREAD_CREATE", created, timeout=timeout)
+        message = self.state.new_message(thread, user, content)
+        message["id"] = str(thread.id)
+        message["position"] = 0
+        self.state.messages[thread.id] = message
+        if not self._intended(message):
+            return thread, None
+        delivered = self.visible_copy(message)
+        await self.gateway.dispatch("MESSAGE_CREATE", delivered, timeout=timeout)
+        return thread, delivered
 
     def build(
         self,

@@ -80,6 +80,9 @@ class FakeChannel:
     owner_id: int | None = None
     recipient_id: int | None = None
     guild_id: int | None = None
+    # a forum's tags ({"id", "name", "moderated", "emoji_id", "emoji_name"}) and a post's
+    available_tags: list[dict[str, object]] = field(default_factory=list)
+    applied_tags: list[int] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:
@@ -153,6 +156,8 @@ class FakeConfig:
     echo_own_messages: bool = True
     token: str | None = None
     attachment_size_limit: int = 10 * 1024 * 1024
+    # privileged intents the app may use (Developer Portal); None: all of them
+    privileged_intents: int | None = None
 
 
 @dataclass(frozen=True)

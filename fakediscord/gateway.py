@@ -22,6 +22,7 @@ INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 INTENT_MESSAGE_CONTENT = 1 << 15
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | INTENT_MESSAGE_CONTENT  # members, presences, content
 TRACE = ['["fake-gateway",{"micros":0}]']
 
 
@@ -131,6 +132,11 @@ class FakeGateway:
     async def _identify(self, conn: GatewayConnection, body: JSON) -> None:
         if not self._token_ok(body.get("token")):
             await conn.ws.close(code=4004, message=b"Authentication failed.")
+            return
+        allowed = self.state.config.privileged_intents
+        wanted = int(body.get("intents") or 0) & PRIVILEGED_INTENTS
+        if allowed is not None and wanted & ~allowed:
+            await conn.ws.close(code=4014, message=b"Disallowed intent(s).")
             return
         session = GatewaySession(uuid.uuid4().hex, int(body.get("intents") or 0), body.get("shard"))
         self.sessions[session.session_id] = session

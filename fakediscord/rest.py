@@ -82,6 +82,7 @@ class RestApi:
             web.get(P + "/guilds/{guild_id}/roles", self.get_guild_roles),
             web.get(P + "/guilds/{guild_id}/members/{user_id}", self.get_member),
             web.get(P + "/channels/{channel_id}", self.get_channel),
+            web.patch(P + "/channels/{channel_id}", self.edit_channel),
             web.post(P + "/channels/{channel_id}/typing", self.typing),
             web.get(P + "/channels/{channel_id}/messages", self.list_messages),
             web.post(P + "/channels/{channel_id}/messages", self.create_message),
@@ -198,6 +199,28 @@ class RestApi:
         if channel is None:
             return unknown("Channel", 10003)
         return json_response(channel_payload(channel, recipients=self.state.dm_recipients(channel)))
+
+    async def edit_channel(self, request: web.Request) -> web.Response:
+        """PATCH /channels/{id}: a thread's name, tags, archived and locked flags."""
+        channel = self.state.channel(match_int(request, "channel_id"))
+        if channel is None:
+            return unknown("Channel", 10003)
+        body: JSON = dict(body_of(request) or {})
+        if "name" in body:
+            channel.name = str(body["name"])
+        if "applied_tags" in body:
+            if not channel.is_thread:
+                return error_response(400, "Invalid Form Body", 50035)
+            parent = self.state.channel(channel.parent_id or 0)
+            known = {int(str(t["id"])) for t in (parent.available_tags if parent else [])}
+            tags = [int(t) for t in body["applied_tags"] or []]
+            if any(t not in known for t in tags):
+                return error_response(400, "Invalid Form Body: unknown tag", 50035)
+            channel.applied_tags = tags
+        payload = channel_payload(channel, recipients=self.state.dm_recipients(channel))
+        event = "THREAD_UPDATE" if channel.is_thread else "CHANNEL_UPDATE"
+        self.messages.gateway.dispatch_soon(event, payload)
+        return json_response(payload)
 
     async def typing(self, request: web.Request) -> web.Response:
         """POST typing, PUT/DELETE own reaction: 204."""

@@ -12,7 +12,7 @@ from aiohttp import web
 from .app import build_app
 from .builders import JSON
 from .chat import UserMessages
-from .config import FakeConfig, FakeUser, default_config
+from .config import FakeChannel, FakeConfig, FakeUser, default_config
 from .faults import Fault, FaultInjector
 from .gateway import FakeGateway
 from .interactions import InteractionDriver, Permissions, UserLike
@@ -385,6 +385,29 @@ class FakeDiscord:
     ) -> InteractionRecord:
         """Submit the modal the bot sent in reply to ``opened_by``; ``values`` by custom_id."""
         return await self._interactions.submit_modal(opened_by, values, timeout=timeout)
+
+    async def create_forum_post(
+        self,
+        forum_id: int,
+        title: str,
+        content: str,
+        *,
+        author: FakeUser | int | None = None,
+        tags: Sequence[int] = (),
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> tuple[FakeChannel, JSON | None]:
+        """A user opens a post (a thread with its first message) in a forum channel.
+
+        Returns the post's thread and what the bot received of its first message
+        (content blanked without the message-content intent; None if filtered).
+        """
+        return await self._chat.forum_post(
+            forum_id, title, content, author=author, tags=tags, timeout=timeout
+        )
+
+    def channel(self, channel_id: int) -> FakeChannel:
+        """A channel or thread the fake knows (its tags, say, after the bot edited it)."""
+        return self.state.require_channel(channel_id)
 
     async def send_message(
         self,

@@ -33,15 +33,22 @@ from bot.watch import CorpusWatcher
 log = logging.getLogger(__name__)
 
 # The cogs, loaded by name: each module's setup(bot) adds its commands and listeners.
-COGS = ("bot.discord.cogs.ask", "bot.discord.cogs.admin", "bot.discord.cogs.config")
+COGS = (
+    "bot.discord.cogs.ask",
+    "bot.discord.cogs.admin",
+    "bot.discord.cogs.config",
+    "bot.discord.cogs.helpdesk",
+)
 PRESENCE_MAX = 128
-# What the bot needs: read and answer in channels and threads, embed links.
+# What the bot needs: read and answer in channels and threads, embed links, and tag
+# help-forum posts solved (Manage Threads).
 PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
     send_messages_in_threads=True,
     embed_links=True,
     read_message_history=True,
+    manage_threads=True,
 )
 
 
@@ -54,16 +61,24 @@ class CorpusBot(commands.Bot):
         service: Service,
         state_dir: Path,
         querylog: QueryLog | None = None,
+        *,
+        message_content: bool | None = None,
     ) -> None:
         """A bot for ``service``; ``state_dir`` keeps the hash of the last synced commands.
 
         With ``querylog``, answers carry feedback buttons and admins get ``/stats``.
+        ``message_content`` asks Discord for the privileged Message Content intent
+        (default: when ``discord.auto_answer_channels`` is set), which help channels
+        answered without a mention need.
         """
         # This bot never joins voice: the missing voice libraries are not worth a warning.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
         intents = discord.Intents.default()
-        intents.message_content = False  # mentions and DMs carry their content anyway
+        # mentions and DMs carry their content anyway; help channels need the intent
+        if message_content is None:
+            message_content = bool(settings.discord.auto_answer_channels)
+        intents.message_content = message_content
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -86,6 +101,7 @@ class CorpusBot(commands.Bot):
         self.keys = querylog.keys if querylog else UserKeys(secrets.token_bytes(32))
         self.recent = RecentReplies()
         self.access = Access(self, querylog, settings.discord.owner_ids)
+        self._claimed: set[int] = set()  # help posts answered, without a query log
 
     async def setup_hook(self) -> None:
         """Add the cogs and the persistent buttons, install the error handler, sync
@@ -239,6 +255,19 @@ class CorpusBot(commands.Bot):
     async def guild_settings(self, guild_id: int | None) -> GuildSettings:
         """A server's settings (the defaults in DMs)."""
         return await self.access.settings_for(guild_id)
+
+    async def claim_post(self, post_id: int, forum_id: int) -> bool:
+        """Whether this process may answer a help post (False: it was answered already)."""
+        if self.querylog is None:
+            if post_id in self._claimed:
+                return False
+            self._claimed.add(post_id)
+            return True
+        try:
+            return await self.querylog.claim_post(post_id, forum_id)
+        except (sqlite3.Error, OSError):
+            log.exception("could not note help post %s as answered; leaving it", post_id)
+            return False
 
     async def forget_user(self, user_id: int) -> int:
         """Delete everything logged about one person, and the replies kept in memory."""

@@ -72,5 +72,8 @@ class CorpusBotLike(Protocol):
     async def guild_settings(self, guild_id: int | None) -> GuildSettings:
         """A server's settings (the defaults in DMs)."""
 
+    async def claim_post(self, post_id: int, forum_id: int) -> bool:
+        """Whether this process may answer a help post (False: answered already)."""
+
     async def forget_user(self, user_id: int) -> int:
         """Delete everything logged about one person; returns how many rows went."""

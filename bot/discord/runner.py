@@ -108,12 +108,26 @@ async def _run(settings: Settings, token: str, startup: StartupLog) -> int:
     """Start the service and the bot; map connection failures to one line."""
     try:
         async with running(settings) as app:
-            bot = CorpusBot(settings, app.service, settings.db_path.parent, app.querylog)
-            stop_on_signals(bot.close)
-            async with bot:
-                await bot.login(token)
-                startup.release()  # the token is good: the start-up is worth reading
-                await bot.connect()
+            wanted = bool(settings.discord.auto_answer_channels)
+            if not wanted and app.querylog is not None:
+                wanted = await app.querylog.auto_answer_configured()
+            for message_content in (True, False) if wanted else (False,):
+                bot = CorpusBot(
+                    settings,
+                    app.service,
+                    settings.db_path.parent,
+                    app.querylog,
+                    message_content=message_content,
+                )
+                stop_on_signals(bot.close)
+                try:
+                    await _connect(bot, token, startup)
+                except discord.PrivilegedIntentsRequired:
+                    if not message_content:
+                        raise
+                    log.warning(MISSING_INTENT)
+                    continue
+                break
     except discord.LoginFailure:
         startup.discard()
         _say(f"Discord rejected the token in {TOKEN_ENV}: check it in the developer portal")
@@ -128,6 +142,22 @@ async def _run(settings: Settings, token: str, startup: StartupLog) -> int:
         _say(f"cannot connect to Discord: {_describe(exc)}", token)
         return EXIT_FAILED
     return 0
+
+
+MISSING_INTENT = (
+    "Discord refused the Message Content intent that help channels answered without a "
+    "mention need: enable it in the Developer Portal (your application → Bot → Privileged "
+    "Gateway Intents → Message Content Intent) and restart. Until then the bot answers "
+    "/ask, mentions and DMs only."
+)
+
+
+async def _connect(bot: CorpusBot, token: str, startup: StartupLog) -> None:
+    """Log in and stay connected until the bot is closed."""
+    async with bot:
+        await bot.login(token)
+        startup.release()  # the token is good: the start-up is worth reading
+        await bot.connect()
 
 
 def _describe(exc: BaseException) -> str:

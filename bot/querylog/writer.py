@@ -56,6 +56,9 @@ DELETE_USER_FEEDBACK = "DELETE FROM feedback WHERE user_key = ?"
 DELETE_OLD_QUERIES = "DELETE FROM queries WHERE asked_at < ?"
 DELETE_OLD_FEEDBACK = "DELETE FROM feedback WHERE voted_at < ?"
 DELETE_OLD_LOSSES = "DELETE FROM losses WHERE noted_at < ?"
+CLAIM_POST = (
+    "INSERT OR IGNORE INTO auto_answered (post_id, channel_id, answered_at) VALUES (?, ?, ?)"
+)
 PRUNE_EVERY_SECONDS = 6 * 3600
 
 BATCH_ROWS = 256
@@ -314,6 +317,14 @@ class QueryLog:
         """Store one server's settings."""
         async with self.connection() as db:
             await save_guild_settings(db, guild_id, settings)
+
+    async def claim_post(self, post_id: int, forum_id: int) -> bool:
+        """Note that a help post is being answered; False if it was already (by this or
+        another process), so each post is answered at most once."""
+        async with self.connection() as db:
+            cursor = await db.execute(CLAIM_POST, (post_id, forum_id, utc_now()))
+            await db.commit()
+        return cursor.rowcount == 1
 
     async def auto_answer_configured(self) -> bool:
         """Whether any server answers a channel without a mention (False if unreadable)."""

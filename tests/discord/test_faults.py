@@ -24,7 +24,7 @@ from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
 from bot.redact import MASK, RedactingFilter, install_redaction, remove_redaction
 from bot.settings import Settings
-from fakediscord import FakeDiscord, default_config, patched_discord
+from fakediscord import IDS, FakeDiscord, default_config, patched_discord
 from tests.conftest import ROOT
 
 TOKEN = "MTIwMDAwMDAwMDAwMDAwMDAwMQ.GfAkEt.0k3n-sh0uld-n3v3r-b3-pr1nt3d"
@@ -325,3 +325,62 @@ async def test_run_logs_its_start_up_at_info_by_default(
         assert expected in output, (expected, output)
     assert "invite URL: https://discord.com/oauth2/authorize?" in output
     assert TOKEN not in output and "Traceback" not in output
+
+
+@pytest_asyncio.fixture
+async def no_intents_discord() -> AsyncIterator[FakeDiscord]:
+    """A fake Discord whose Developer Portal grants the app no privileged intent."""
+    async with FakeDiscord(default_config(token=TOKEN, privileged_intents=0)) as fake:
+        with patched_discord(fake):
+            yield fake
+
+
+async def test_without_the_content_intent_one_warning_and_mentions_still_answered(
+    no_intents_discord: FakeDiscord, tmp_path: Path
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_"))}
+    env.update(
+        {
+            "DISCORD_TOKEN": TOKEN,
+            "PYTHONPATH": str(ROOT),
+            "BOT_DISCORD_AUTO_ANSWER_CHANNELS": str(IDS.other),
+        }
+    )
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(RUN_AGAINST),
+        no_intents_discord.api_url,
+        no_intents_discord.gateway_url,
+        "--",
+        "run",
+        "--db",
+        str(tmp_path / "q.sqlite3"),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+
+    async def read_until(text: str) -> None:
+        assert process.stderr is not None
+        while not any(text in line for line in lines):
+            line = await process.stderr.readline()
+            if not line:
+                return
+            lines.append(line.decode())
+
+    await asyncio.wait_for(read_until("invite URL"), 60)
+    await no_intents_discord.send_message(f"<@{IDS.bot}> what is dojo", author=IDS.member)
+    reply = await no_intents_discord.wait_for_message(IDS.general, timeout=30)
+    process.send_signal(signal.SIGTERM)
+    rest = await asyncio.wait_for(process.stderr.read(), 60)
+    await process.wait()
+    output = "".join(lines) + rest.decode()
+    assert process.returncode == 0, output
+    assert "Dojo" in reply.embeds[0]["title"]
+    assert output.count("Discord refused the Message Content intent") == 1, output
+    assert "Privileged Gateway Intents" in output and "Traceback" not in output
+    identified = [op["d"]["intents"] for op in no_intents_discord.gateway_ops if op["op"] == 2]
+    assert [bool(i & (1 << 15)) for i in identified] == [True, False]

@@ -69,6 +69,11 @@ class _Persistent(discord.ui.DynamicItem[Button], template=r"cb:none"):
         """What the click does."""
         raise NotImplementedError
 
+    @classmethod
+    def restore(cls, match: re.Match[str], counts: tuple[int, int]) -> _Persistent:
+        """The button again from its custom id's ``match``, with vote ``counts``."""
+        raise NotImplementedError
+
 
 class VoteButton(_Persistent, template=rf"cb:vote:(?P<key>{KEY_PATTERN}):(?P<vote>up|down)"):
     """👍 or 👎 with how many people pressed it; a vote updates both counts."""
@@ -93,7 +98,14 @@ class VoteButton(_Persistent, template=rf"cb:vote:(?P<key>{KEY_PATTERN}):(?P<vot
     ) -> VoteButton:
         """The button again from its custom id (the count from its label)."""
         label = getattr(item, "label", None) or ""
-        return cls(match["key"], 1 if match["vote"] == "up" else -1, int(label or 0))
+        count = int(label) if label.isdigit() and len(label) < 10 else 0
+        return cls(match["key"], 1 if match["vote"] == "up" else -1, count)
+
+    @classmethod
+    def restore(cls, match: re.Match[str], counts: tuple[int, int]) -> VoteButton:
+        """The button with its share of ``counts`` (up, down)."""
+        vote = 1 if match["vote"] == "up" else -1
+        return cls(match["key"], vote, counts[0] if vote > 0 else counts[1])
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Record the vote, then show the new counts on the answer."""
@@ -137,6 +149,11 @@ class MoreButton(
     async def from_custom_id(
         cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
     ) -> MoreButton:
+        """The button again from its custom id."""
+        return cls.restore(match, (0, 0))
+
+    @classmethod
+    def restore(cls, match: re.Match[str], counts: tuple[int, int]) -> MoreButton:
         """The button again from its custom id."""
         return cls(match["key"], int(match["page"]), bool(match["copy"]))
 
@@ -200,6 +217,11 @@ class DeleteButton(_Persistent, template=rf"cb:delete:(?P<key>{KEY_PATTERN})"):
         """The button again from its custom id."""
         return cls(match["key"])
 
+    @classmethod
+    def restore(cls, match: re.Match[str], counts: tuple[int, int]) -> DeleteButton:
+        """The button again from its custom id."""
+        return cls(match["key"])
+
     async def act(self, interaction: discord.Interaction) -> None:
         """Delete the answer if the clicker asked the question or administers the server."""
         bot = _bot(interaction)
@@ -213,8 +235,78 @@ class DeleteButton(_Persistent, template=rf"cb:delete:(?P<key>{KEY_PATTERN})"):
         log.info("answer %s deleted by user %s", self.key, interaction.user.id)
 
 
+SOLVED_TAGS = ("solved", "resolved", "answered", "fixed", "done")
+
+
+class SolvedButton(_Persistent, template=rf"cb:solved:(?P<key>{KEY_PATTERN})"):
+    """ "Solved" under an answer to a forum post: the asker (or an admin) closes the
+    question, and the forum's "solved" tag is added where it has one."""
+
+    def __init__(self, key: str) -> None:
+        """The Solved button of the reply ``key``."""
+        self.key = key
+        super().__init__(
+            discord.ui.Button(
+                label="Solved",
+                emoji="\N{WHITE HEAVY CHECK MARK}",
+                style=discord.ButtonStyle.success,
+                custom_id=f"cb:solved:{key}",
+                row=1,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> SolvedButton:
+        """The button again from its custom id."""
+        return cls(match["key"])
+
+    @classmethod
+    def restore(cls, match: re.Match[str], counts: tuple[int, int]) -> SolvedButton:
+        """The button again from its custom id."""
+        return cls(match["key"])
+
+    async def act(self, interaction: discord.Interaction) -> None:
+        """Tag the post solved, take the button away, and say so."""
+        bot = _bot(interaction)
+        state = await bot.reply_state(self.key)
+        asker = state is not None and bot.is_asker(state, interaction.user.id)
+        if not (asker or await bot.may_administer(interaction)):
+            await send_private(interaction, NOT_YOURS)
+            return
+        note = await _tag_solved(interaction)
+        message = interaction.message
+        if message is not None:
+            view = restored_view(message, await bot.vote_counts(message.id), drop=SolvedButton)
+            await interaction.response.edit_message(view=view)
+            await interaction.followup.send(note, ephemeral=True)
+        else:
+            await interaction.response.send_message(note, ephemeral=True)
+
+
+async def _tag_solved(interaction: discord.Interaction) -> str:
+    """Add the forum's "solved" tag to the post the button is in; what to tell the clicker."""
+    thread = interaction.channel
+    if not isinstance(thread, discord.Thread):
+        return "Marked as solved."
+    forum = thread.parent
+    tags = forum.available_tags if isinstance(forum, discord.ForumChannel) else []
+    tag = next((t for t in tags if t.name.strip().casefold() in SOLVED_TAGS), None)
+    if tag is None:
+        return "Marked as solved (this forum has no \u201cSolved\u201d tag to add)."
+    if any(t.id == tag.id for t in thread.applied_tags):
+        return "This post is already tagged solved."
+    try:
+        await thread.add_tags(tag, reason="marked solved under the bot's answer")
+    except discord.HTTPException as exc:
+        log.warning("could not tag post %s solved: %s", thread.id, exc)
+        return "Marked as solved, but the tag could not be added (the bot needs Manage Threads)."
+    return f"Marked as solved: tagged \u201c{plain(tag.name)}\u201d."
+
+
 # Every persistent button: the bot registers them (``add_dynamic_items``) at start-up.
-PERSISTENT: tuple[type[_Persistent], ...] = (VoteButton, MoreButton, DeleteButton)
+PERSISTENT: tuple[type[_Persistent], ...] = (VoteButton, MoreButton, DeleteButton, SolvedButton)
 
 
 def _link_buttons(results: Sequence[Result], first_number: int) -> list[Button]:
@@ -244,11 +336,12 @@ def answer_view(
     has_more: bool = False,
     votes: bool = False,
     copy: bool = False,
+    solved: bool = False,
 ) -> discord.ui.View:
     """The buttons for one page of an answer (its first citation numbered
     ``first_number``): links to its citations, then 👍 👎 (with ``votes``), "More
     results" (while ``has_more``) and 🗑. A private ``copy`` has only links and "More
-    results"."""
+    results". With ``solved`` (an answer in a forum post), a "Solved" button too."""
     view = discord.ui.View(timeout=None)
     for button in _link_buttons(answer.results, first_number):
         view.add_item(button)
@@ -259,30 +352,40 @@ def answer_view(
         view.add_item(MoreButton(key, page + 1, copy))
     if not copy:
         view.add_item(DeleteButton(key))
+    if solved and not copy:
+        view.add_item(SolvedButton(key))
     return view
 
 
-def restored_view(message: discord.Message, counts: tuple[int, int]) -> discord.ui.View:
-    """The message's buttons as they are, with the vote counts ``counts`` (up, down)."""
+def restored_view(
+    message: discord.Message,
+    counts: tuple[int, int] | None,
+    drop: type[_Persistent] | None = None,
+) -> discord.ui.View:
+    """The message's buttons as they are, with the vote counts ``counts`` (up, down;
+    None keeps the counts shown) and without the buttons of kind ``drop``."""
     view = discord.ui.View(timeout=None)
     for item in discord.ui.View.from_message(message, timeout=None).children:
-        view.add_item(_restored(item, counts))
+        restored = _restored(item, counts)
+        if drop is None or not isinstance(restored, drop):
+            view.add_item(restored)
     return view
 
 
-def _restored(item: discord.ui.Item[Any], counts: tuple[int, int]) -> discord.ui.Item[Any]:
+def _restored(item: discord.ui.Item[Any], counts: tuple[int, int] | None) -> discord.ui.Item[Any]:
     custom_id = getattr(item, "custom_id", None) or ""
     for kind in PERSISTENT:
         match = kind.__discord_ui_compiled_template__.fullmatch(custom_id)
-        if match is None:
-            continue
-        if kind is VoteButton:
-            vote = 1 if match["vote"] == "up" else -1
-            return VoteButton(match["key"], vote, counts[0] if vote > 0 else counts[1])
-        if kind is MoreButton:
-            return MoreButton(match["key"], int(match["page"]), bool(match["copy"]))
-        return DeleteButton(match["key"])
+        if match is not None:
+            return kind.restore(match, counts or _shown_counts(item, match))
     return item
+
+
+def _shown_counts(item: discord.ui.Item[Any], match: re.Match[str]) -> tuple[int, int]:
+    """The count a vote button shows, as (up, down) for :meth:`VoteButton.restore`."""
+    label = getattr(item, "label", None) or ""
+    count = int(label) if label.isdigit() and len(label) < 10 else 0
+    return (count, count)
 
 
 def remembered_state(
