@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.answer.build import Answer
 from bot.discord.access import Access
+from bot.discord.curated import CuratedAnswers
 from bot.discord.ratelimit import RateLimiter
 from bot.discord.recent import RecentReplies
 from bot.discord.ui.embeds import cut, plain
@@ -38,6 +39,7 @@ COGS = (
     "bot.discord.cogs.admin",
     "bot.discord.cogs.config",
     "bot.discord.cogs.helpdesk",
+    "bot.discord.cogs.faq",
 )
 PRESENCE_MAX = 128
 # What the bot needs: read and answer in channels and threads, embed links, and tag
@@ -101,6 +103,7 @@ class CorpusBot(commands.Bot):
         self.keys = querylog.keys if querylog else UserKeys(secrets.token_bytes(32))
         self.recent = RecentReplies()
         self.access = Access(self, querylog, settings.discord.owner_ids)
+        self.curated = CuratedAnswers(querylog)
         self._claimed: set[int] = set()  # help posts answered, without a query log
 
     async def setup_hook(self) -> None:

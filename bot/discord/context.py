@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
     from bot.answer.build import Answer
     from bot.discord.access import Access
+    from bot.discord.curated import CuratedAnswers
     from bot.discord.ratelimit import RateLimiter
     from bot.querylog.guilds import GuildSettings
     from bot.querylog.replies import ReplyState
@@ -32,6 +33,7 @@ class CorpusBotLike(Protocol):
     guild_limiter: RateLimiter
     tree: app_commands.CommandTree[discord.Client]
     access: Access
+    curated: CuratedAnswers
     intents: discord.Intents
 
     @property

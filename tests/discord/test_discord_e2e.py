@@ -50,6 +50,7 @@ async def test_login_syncs_commands_once(fake_discord: FakeDiscord, corpus_bot: 
         "stats",
         "forget-me",
         "config",
+        "faq",
         "Ask the corpus",
     }
     assert int(commands["reindex"]["default_member_permissions"]) == MANAGE_GUILD_BIT

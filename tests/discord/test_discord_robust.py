@@ -262,6 +262,7 @@ async def test_no_command_takes_a_path(fake_discord: FakeDiscord, corpus_bot: Co
         "stats": ["days", "show"],
         "forget-me": [],
         "config": ["admin-role", "answer-in", "auto-answer", "show"],
+        "faq": ["add", "edit", "export", "import", "list", "remove", "show"],
         "Ask the corpus": [],
     }
     stats = next(c for c in synced if c["name"] == "stats")

@@ -13,9 +13,10 @@ from discord.ext import commands
 
 from bot.answer.build import Answer
 from bot.corpus.metadata import parse_date
-from bot.discord.ui.embeds import CONTENT_MAX, answer_embed, cut, escape
+from bot.discord.compose import compose_reply
+from bot.discord.ui.embeds import CONTENT_MAX, cut, escape
 from bot.discord.ui.replies import ERROR_MESSAGE, send_private
-from bot.discord.ui.views import answer_view, new_reply_key
+from bot.discord.ui.views import new_reply_key
 from bot.errors import QuestionError
 from bot.model import AskContext, Filters
 
@@ -97,22 +98,6 @@ class AskCog(commands.Cog):
         self.bot.limiter.hit(user_id)
         return None
 
-    def _reply(self, answer: Answer, context: AskContext) -> tuple[discord.Embed, discord.ui.View]:
-        """The embed and the persistent buttons for a new answer to ``context``'s asker."""
-        key = context.reply_key or new_reply_key()
-        if context.user_id is not None:
-            self.bot.remember_reply(
-                key, answer, context.user_id, context.guild_id, context.channel_id
-            )
-        per_page = self.bot.settings.search.top_k
-        view = answer_view(
-            answer,
-            key,
-            has_more=answer.answered and len(answer.results) >= per_page,
-            votes=self.bot.querylog is not None,
-        )
-        return answer_embed(answer), view
-
     @app_commands.command(name="ask", description="Ask a question about the corpus")
     @app_commands.describe(
         question="What do you want to know?",
@@ -157,8 +142,8 @@ class AskCog(commands.Cog):
         except QuestionError as exc:
             await send_private(interaction, str(exc))
             return
-        embed, view = self._reply(answer, context)
-        await interaction.followup.send(embed=embed, view=view, ephemeral=private)
+        reply = await compose_reply(self.bot, answer, context)
+        await interaction.followup.send(embeds=reply.embeds, view=reply.view, ephemeral=private)
 
     async def ask_about_message(
         self, interaction: discord.Interaction, message: discord.Message
@@ -183,9 +168,9 @@ class AskCog(commands.Cog):
         except QuestionError as exc:
             await send_private(interaction, str(exc))
             return
-        embed, view = self._reply(answer, context)
+        reply = await compose_reply(self.bot, answer, context)
         content = f"Answering {message.jump_url}"
-        await interaction.followup.send(content=content, embed=embed, view=view)
+        await interaction.followup.send(content=content, embeds=reply.embeds, view=reply.view)
 
     @ask.autocomplete("topic")
     async def topic_choices(
@@ -255,21 +240,21 @@ class AskCog(commands.Cog):
             log.exception("answering message %s failed", message.id)
             await self._send_reply(message, content=ERROR_MESSAGE)
             return
-        embed, view = self._reply(answer, context)
-        await self._send_reply(message, embed=embed, view=view)
+        reply = await compose_reply(self.bot, answer, context)
+        await self._send_reply(message, embeds=reply.embeds, view=reply.view)
 
     async def _send_reply(
         self,
         message: discord.Message,
         *,
         content: str | None = None,
-        embed: discord.Embed | None = None,
+        embeds: list[discord.Embed] | None = None,
         view: discord.ui.View | None = None,
     ) -> None:
         try:
             await message.reply(
                 content=cut(content, CONTENT_MAX) if content is not None else None,
-                embed=embed or discord.utils.MISSING,
+                embeds=embeds or discord.utils.MISSING,
                 view=view or discord.utils.MISSING,
                 allowed_mentions=discord.AllowedMentions.none(),
                 mention_author=False,

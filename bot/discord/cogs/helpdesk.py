@@ -18,8 +18,8 @@ import discord
 from discord.ext import commands
 
 from bot.discord.cogs.ask import is_blank, strip_mentions
-from bot.discord.ui.embeds import answer_embed
-from bot.discord.ui.views import answer_view, new_reply_key
+from bot.discord.compose import compose_reply
+from bot.discord.ui.views import new_reply_key
 from bot.errors import QuestionError
 from bot.model import AskContext, Filters
 
@@ -105,26 +105,19 @@ class HelpdeskCog(commands.Cog):
         except QuestionError:
             return
         threshold = self.bot.settings.discord.auto_answer_confidence
-        if not answer.answered or answer.confidence < threshold:
+        confident = answer.answered and answer.confidence >= threshold
+        if not confident and await self.bot.curated.best(guild_id, answer.query) is None:
             log.info("message %s: not confident enough to answer unasked", message.id)
             return
         forum_id = getattr(message.channel, "parent_id", None) or 0
         if is_post and not await self.bot.claim_post(message.channel.id, forum_id):
             return  # another process, or a replayed event, answered this post already
         self.bot.limiter.hit(message.author.id)
-        key = context.reply_key or new_reply_key()
-        self.bot.remember_reply(key, answer, message.author.id, guild_id, message.channel.id)
-        view = answer_view(
-            answer,
-            key,
-            has_more=len(answer.results) >= self.bot.settings.search.top_k,
-            votes=self.bot.querylog is not None,
-            solved=is_post,
-        )
+        reply = await compose_reply(self.bot, answer, context, solved=is_post)
         try:
             await message.reply(
-                embed=answer_embed(answer),
-                view=view,
+                embeds=reply.embeds,
+                view=reply.view,
                 allowed_mentions=discord.AllowedMentions.none(),
                 mention_author=False,
             )

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import discord
 
 from bot.answer.build import Answer, Result
+from bot.answer.curated import Curated
 from bot.answer.render import date_of
 from bot.model import Article, RelatedLink
 from bot.querylog.stats import Stats
@@ -179,6 +180,24 @@ def answer_embed(answer: Answer, page: int = 0, first_number: int = 1) -> discor
     if answer.related and page == 0:
         embed.add_field(name="Related", value=_related_value(answer.related), inline=False)
     embed.set_footer(text=_footer(answer, page))
+    return fit(embed)
+
+
+COLOUR_CURATED = discord.Colour.green()
+CURATED_FOOTER = "Curated answer from this server's FAQ"
+
+
+def curated_embed(entry: Curated) -> discord.Embed:
+    """A curated answer (``/faq``): its admins' text, Markdown kept, mentions defused."""
+    lines = (_INVISIBLE.sub("", line) for line in entry.text.splitlines())
+    text = discord.utils.escape_mentions("\n".join(lines))
+    embed = discord.Embed(
+        title=cut("\N{PUSHPIN} " + plain(entry.name), TITLE_MAX),
+        url=safe_url(entry.link),
+        description=cut(text, DESCRIPTION_MAX) or None,
+        colour=COLOUR_CURATED,
+    )
+    embed.set_footer(text=CURATED_FOOTER)
     return fit(embed)
 
 

@@ -1,0 +1,65 @@
+"""A server's curated answers as the bot uses them: cached, matched to questions, and
+put first in a reply."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+
+import discord
+
+from bot.answer.build import Answer
+from bot.answer.curated import Curated, best_curated
+from bot.discord.ui.embeds import curated_embed
+from bot.querylog.faqs import list_faqs
+from bot.querylog.writer import QueryLog
+
+log = logging.getLogger(__name__)
+
+FAQ_TTL_SECONDS = 30.0
+
+
+class CuratedAnswers:
+    """Each server's curated answers, read from the database at most every
+    :data:`FAQ_TTL_SECONDS` (at once after a change made here)."""
+
+    def __init__(self, querylog: QueryLog | None) -> None:
+        """Read from ``querylog``'s database (none: no curated answers)."""
+        self.querylog = querylog
+        self._cache: dict[int, tuple[float, list[Curated]]] = {}
+
+    async def entries(self, guild_id: int | None) -> list[Curated]:
+        """A server's curated answers (none in DMs, or when they cannot be read)."""
+        if guild_id is None or self.querylog is None:
+            return []
+        cached = self._cache.get(guild_id)
+        if cached is not None and time.monotonic() - cached[0] < FAQ_TTL_SECONDS:
+            return cached[1]
+        try:
+            async with self.querylog.connection() as db:
+                entries = await list_faqs(db, guild_id)
+        except (sqlite3.Error, OSError) as exc:
+            log.warning("server %s: curated answers cannot be read (%s)", guild_id, exc)
+            entries = cached[1] if cached else []
+        self._cache[guild_id] = (time.monotonic(), entries)
+        return entries
+
+    def changed(self, guild_id: int) -> None:
+        """Forget the cached entries of a server whose answers were just changed."""
+        self._cache.pop(guild_id, None)
+
+    async def best(self, guild_id: int | None, question: str) -> Curated | None:
+        """The server's curated answer for ``question``, if one matches well."""
+        entries = await self.entries(guild_id)
+        return best_curated(question, entries) if entries else None
+
+
+def reply_embeds(
+    answer: Answer, curated: Curated | None, corpus: discord.Embed
+) -> list[discord.Embed]:
+    """The embeds of a reply: the curated answer first, then the corpus's answer (left
+    out when the corpus has none: the curated answer is the answer)."""
+    if curated is None:
+        return [corpus]
+    return [curated_embed(curated)] + ([corpus] if answer.answered else [])
