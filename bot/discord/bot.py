@@ -17,10 +17,10 @@ from bot.answer.build import Answer
 from bot.discord.access import Access
 from bot.discord.curated import CuratedAnswers
 from bot.discord.ratelimit import RateLimiter
-from bot.discord.recent import RecentReplies
+from bot.discord.recent import RecentReplies, remembered_state
 from bot.discord.ui.embeds import cut, plain
 from bot.discord.ui.replies import ERROR_MESSAGE, send_private
-from bot.discord.ui.views import PERSISTENT, remembered_state
+from bot.discord.ui.views import PERSISTENT
 from bot.model import AskContext
 from bot.paths import private_folder
 from bot.querylog.guilds import GuildSettings

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from bot.answer.build import Answer
 from bot.querylog.replies import ReplyState
 
 RECENT_REPLIES = 2048
@@ -33,3 +34,13 @@ class RecentReplies:
         """Drop every reply to one person (``/forget-me``)."""
         for key in [k for k, s in self._states.items() if s.asker_key == asker_key]:
             del self._states[key]
+
+
+def remembered_state(
+    answer: Answer, asker_key: str | None, guild_id: int | None, channel_id: int | None
+) -> ReplyState:
+    """What a reply's buttons need, kept in memory for clicks before the log has it."""
+    top = answer.results[0].article.id if answer.results else None
+    return ReplyState(
+        answer.query, answer.filters, asker_key, answer.answered, top, guild_id, channel_id
+    )

@@ -22,8 +22,8 @@ import discord
 
 from bot.answer.build import Answer, Result
 from bot.discord.ui.embeds import answer_embed, cut, plain, safe_url
+from bot.discord.ui.forum import tag_solved
 from bot.discord.ui.replies import ERROR_MESSAGE, send_private
-from bot.querylog.replies import ReplyState
 
 if TYPE_CHECKING:
     from bot.discord.context import CorpusBotLike
@@ -235,9 +235,6 @@ class DeleteButton(_Persistent, template=rf"cb:delete:(?P<key>{KEY_PATTERN})"):
         log.info("answer %s deleted by user %s", self.key, interaction.user.id)
 
 
-SOLVED_TAGS = ("solved", "resolved", "answered", "fixed", "done")
-
-
 class SolvedButton(_Persistent, template=rf"cb:solved:(?P<key>{KEY_PATTERN})"):
     """ "Solved" under an answer to a forum post: the asker (or an admin) closes the
     question, and the forum's "solved" tag is added where it has one."""
@@ -275,7 +272,7 @@ class SolvedButton(_Persistent, template=rf"cb:solved:(?P<key>{KEY_PATTERN})"):
         if not (asker or await bot.may_administer(interaction)):
             await send_private(interaction, NOT_YOURS)
             return
-        note = await _tag_solved(interaction)
+        note = await tag_solved(interaction)
         message = interaction.message
         if message is not None:
             view = restored_view(message, await bot.vote_counts(message.id), drop=SolvedButton)
@@ -283,26 +280,6 @@ class SolvedButton(_Persistent, template=rf"cb:solved:(?P<key>{KEY_PATTERN})"):
             await interaction.followup.send(note, ephemeral=True)
         else:
             await interaction.response.send_message(note, ephemeral=True)
-
-
-async def _tag_solved(interaction: discord.Interaction) -> str:
-    """Add the forum's "solved" tag to the post the button is in; what to tell the clicker."""
-    thread = interaction.channel
-    if not isinstance(thread, discord.Thread):
-        return "Marked as solved."
-    forum = thread.parent
-    tags = forum.available_tags if isinstance(forum, discord.ForumChannel) else []
-    tag = next((t for t in tags if t.name.strip().casefold() in SOLVED_TAGS), None)
-    if tag is None:
-        return "Marked as solved (this forum has no \u201cSolved\u201d tag to add)."
-    if any(t.id == tag.id for t in thread.applied_tags):
-        return "This post is already tagged solved."
-    try:
-        await thread.add_tags(tag, reason="marked solved under the bot's answer")
-    except discord.HTTPException as exc:
-        log.warning("could not tag post %s solved: %s", thread.id, exc)
-        return "Marked as solved, but the tag could not be added (the bot needs Manage Threads)."
-    return f"Marked as solved: tagged \u201c{plain(tag.name)}\u201d."
 
 
 # Every persistent button: the bot registers them (``add_dynamic_items``) at start-up.
@@ -386,13 +363,3 @@ def _shown_counts(item: discord.ui.Item[Any], match: re.Match[str]) -> tuple[int
     label = getattr(item, "label", None) or ""
     count = int(label) if label.isdigit() and len(label) < 10 else 0
     return (count, count)
-
-
-def remembered_state(
-    answer: Answer, asker_key: str | None, guild_id: int | None, channel_id: int | None
-) -> ReplyState:
-    """What a reply's buttons need, kept in memory for clicks before the log has it."""
-    top = answer.results[0].article.id if answer.results else None
-    return ReplyState(
-        answer.query, answer.filters, asker_key, answer.answered, top, guild_id, channel_id
-    )
