@@ -56,6 +56,7 @@ DELETE_USER_FEEDBACK = "DELETE FROM feedback WHERE user_key = ?"
 DELETE_OLD_QUERIES = "DELETE FROM queries WHERE asked_at < ?"
 DELETE_OLD_FEEDBACK = "DELETE FROM feedback WHERE voted_at < ?"
 DELETE_OLD_LOSSES = "DELETE FROM losses WHERE noted_at < ?"
+DELETE_OLD_POSTS = "DELETE FROM auto_answered WHERE answered_at < ?"
 CLAIM_POST = (
     "INSERT OR IGNORE INTO auto_answered (post_id, channel_id, answered_at) VALUES (?, ?, ?)"
 )
@@ -259,6 +260,7 @@ class QueryLog:
             cursor = await db.execute(DELETE_OLD_QUERIES, (cutoff,))
             await db.execute(DELETE_OLD_FEEDBACK, (cutoff,))
             await db.execute(DELETE_OLD_LOSSES, (cutoff,))
+            await db.execute(DELETE_OLD_POSTS, (cutoff,))
             await db.commit()
         if cursor.rowcount:
             log.info(

@@ -183,10 +183,16 @@ async def test_retention_deletes_old_rows(tmp_path: Path) -> None:
                 " VALUES (?, 'cli', ?, 1, '[]', 1.0)",
                 (f"{day}T00:00:00+00:00", day),
             )
+            conn.execute(
+                "INSERT INTO auto_answered (post_id, channel_id, answered_at) VALUES (?, 1, ?)",
+                (int(day[:4]), f"{day}T00:00:00+00:00"),
+            )
     log = QueryLog(db, keys=UserKeys(b"k"), retention_days=30)
     await log.open()
     await log.close()
     assert [q for q, _n in read_stats(db).top_questions] == ["2999-01-01"]
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT post_id FROM auto_answered").fetchall() == [(2999,)]
 
 
 def test_user_keys_are_stable_secret_and_never_the_id(tmp_path: Path) -> None:

@@ -30,8 +30,10 @@ CHOICE_MAX = 100
 HELP_TEXT = (
     "**Ask me about the articles in my corpus.**\n"
     "\u2022 `/ask question:<text>`, optionally narrowed by topic, source or dates "
-    "(`since`/`until` as YYYY-MM-DD)\n"
-    "\u2022 or mention me with a question: `@{name} what is …`\n"
+    "(`since`/`until` as YYYY-MM-DD); `private:true` answers only you\n"
+    "\u2022 or mention me with a question: `@{name} what is \u2026`\n"
+    "\u2022 or, on someone's message, **Apps \u2192 Ask the corpus**\n"
+    "\u2022 `/faq show` posts one of this server's curated answers\n"
     "Every answer is quoted from the corpus, with numbered sources. When the corpus "
     "has no answer I say so and suggest the closest articles."
 )
@@ -148,7 +150,7 @@ class AskCog(commands.Cog):
     async def ask_about_message(
         self, interaction: discord.Interaction, message: discord.Message
     ) -> None:
-        """ "Ask the corpus" on a message: its text answered in the channel, for all to see."""
+        """The message menu "Ask the corpus": the message's text answered in the channel."""
         question = message_question(message)
         if is_blank(question):
             await interaction.response.send_message(NO_TEXT, ephemeral=True)
