@@ -18,7 +18,7 @@ from bot.answer.build import Answer
 from bot.model import AskContext
 from bot.querylog.migrations import migrate
 from bot.querylog.privacy import UserKeys
-from bot.querylog.writer import INSERT_QUERY, QueryLog, row_for
+from bot.querylog.writer import INSERT_QUERY, USER_KEY, QueryLog, row_for
 
 
 def answer(n: int) -> Answer:
@@ -43,8 +43,9 @@ async def one_commit_each(db: Path, rows: int) -> float:
         await migrate(conn)
         started = time.perf_counter()
         for n in range(rows):
-            row = row_for(answer(n), AskContext("slash", n, 1, 2), keys.key_for(n))
-            await conn.execute(INSERT_QUERY, row.values)
+            row = row_for(answer(n), AskContext("slash", n, 1, 2))
+            values = (*row.values[:USER_KEY], keys.key_for(n), *row.values[USER_KEY + 1 :])
+            await conn.execute(INSERT_QUERY, values)
             await conn.commit()
     return rows / (time.perf_counter() - started)
 

@@ -108,9 +108,11 @@ class AnswerSettings:
 
 @dataclass(frozen=True)
 class DbSettings:
-    """The SQLite query log."""
+    """The query log: a SQLite file, or a PostgreSQL server (``url``)."""
 
     path: str = "data/corpus-bot.sqlite3"
+    # postgresql://user:password@host:port/name: the log on a server, shared by processes
+    url: str = ""
     busy_timeout_ms: int = 5000
     retention_days: int = 90
     user_key_secret: str = ""
@@ -357,6 +359,7 @@ def load_settings(
     return _build(defaults, values)
 
 
+DB_URL_SCHEMES = ("postgresql://", "postgres://")
 # Paths that must name something: empty would silently mean the working folder.
 _REQUIRED_PATHS = ("corpus.dir", "db.path")
 
@@ -365,6 +368,8 @@ def _normalise(name: str, value: Any) -> Any:
     """Settings people write loosely, made exact, or refused with one clear sentence."""
     if name in _REQUIRED_PATHS and not str(value).strip():
         raise SettingsError(f"setting {name} must not be empty")
+    if name == "db.url" and value.strip() and not value.startswith(DB_URL_SCHEMES):
+        raise SettingsError("setting db.url must be a postgresql:// URL (or empty for SQLite)")
     if name == "corpus.extensions":
         found = tuple(
             dict.fromkeys(

@@ -95,6 +95,16 @@ def test_bad_environment_value_is_reported() -> None:
         load_settings(env={"BOT_SEARCH_K1": "fast"})
 
 
+def test_the_log_on_a_server_is_a_postgresql_url() -> None:
+    url = "postgresql://bot:pw@db.internal:5432/corpus"
+    assert load_settings(env={"BOT_DB_URL": url}).db.url == url
+    assert load_settings(env={}).db.url == ""
+    with pytest.raises(SettingsError, match=r"db\.url must be a postgresql:// URL"):
+        load_settings(env={"BOT_DB_URL": "mysql://db/corpus"})
+    channels = load_settings(env={"BOT_DISCORD_AUTO_ANSWER_CHANNELS": "12, 34"})
+    assert channels.discord.auto_answer_channels == (12, 34)
+
+
 def test_a_retired_setting_is_ignored_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

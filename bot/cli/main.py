@@ -27,6 +27,7 @@ from bot.cli.stats import StatsUsageError, add_stats_arguments
 from bot.corpus.metadata import parse_date
 from bot.errors import CorpusError, QuestionError, SettingsError
 from bot.model import AskContext, Filters
+from bot.querylog.backend import is_url
 from bot.service import ReindexReport, Service
 from bot.settings import Settings, load_settings
 
@@ -49,7 +50,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _shared(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--corpus", metavar="DIR", help="corpus folder (default: settings)")
-    parser.add_argument("--db", metavar="PATH", help="query log file (default: settings)")
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help="query log: a SQLite file, or a postgresql:// URL (default: settings)",
+    )
     parser.add_argument("--config", metavar="PATH", help="local settings file (TOML)")
     parser.add_argument("-k", type=int, metavar="N", help="number of results (1-25)")
     parser.add_argument(
@@ -94,7 +99,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
     """Settings with the command line's overrides applied."""
     if args.k is not None and not 1 <= args.k <= 25:
         raise UsageError("-k must be between 1 and 25")
-    overrides = {"corpus.dir": args.corpus, "db.path": args.db, "search.top_k": args.k}
+    overrides: dict[str, object] = {"corpus.dir": args.corpus, "search.top_k": args.k}
+    if args.db is not None:  # a URL names a server, a path a file: the other is unset
+        key, other = ("db.url", "db.path") if is_url(args.db) else ("db.path", "db.url")
+        overrides.update({key: args.db, other: None if key == "db.url" else ""})
     settings = load_settings(Path(args.config) if args.config else None, overrides=overrides)
     if not settings.corpus_dir.is_dir():
         raise UsageError(f"corpus folder not found: {settings.corpus_dir}")

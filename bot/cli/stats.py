@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sqlite3
 from pathlib import Path
 from typing import TextIO
 
 from bot.corpus.metadata import parse_date
+from bot.querylog.backend import STORE_ERRORS
 from bot.querylog.chart import render_chart
-from bot.querylog.export import review_csv
-from bot.querylog.stats import Stats, read_stats
+from bot.querylog.export import review_rows_from, to_csv
+from bot.querylog.stats import Stats, read_stats_from
+from bot.querylog.writer import database_for
 from bot.settings import Settings
 
 
@@ -69,14 +70,17 @@ async def cmd_stats(args: argparse.Namespace, settings: Settings, out: TextIO) -
         if parsed is None:
             raise StatsUsageError(f"--since must be a date like 2024-05-31, got {args.since!r}")
         since = parsed[:10]
+    database = database_for(settings)
     try:
         if args.csv:
-            out.write(await asyncio.to_thread(review_csv, settings.db_path, since))
+            out.write(to_csv(await review_rows_from(database, since)))
             return 0
-        stats = await asyncio.to_thread(read_stats, settings.db_path, since, max(1, args.top))
-    except sqlite3.Error as exc:
-        out.write(f"error: cannot read the query log {settings.db_path}: {exc}\n")
+        stats = await read_stats_from(database, since, max(1, args.top))
+    except STORE_ERRORS as exc:
+        out.write(f"error: cannot read the query log {database.label}: {exc}\n")
         return 1
+    finally:
+        await database.close()
     out.write((json.dumps(stats.as_dict(), indent=2) if args.json else stats_text(stats)) + "\n")
     if args.plot:
         png = await asyncio.to_thread(render_chart, stats)

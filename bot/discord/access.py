@@ -8,13 +8,13 @@ Integrations settings grant the command (:mod:`bot.discord.overrides`).
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from typing import Any
 
 import discord
 
 from bot.discord.overrides import override_allows
+from bot.querylog.backend import STORE_ERRORS
 from bot.querylog.guilds import GuildSettings
 from bot.querylog.writer import QueryLog
 
@@ -46,7 +46,7 @@ class Access:
             return cached[1]
         try:
             settings = await self.querylog.guild_settings(guild_id)
-        except (sqlite3.Error, OSError) as exc:
+        except STORE_ERRORS as exc:
             log.warning("server %s: settings cannot be read (%s); using defaults", guild_id, exc)
             settings = cached[1] if cached else GuildSettings()
         self._cache[guild_id] = (time.monotonic(), settings)

@@ -6,7 +6,6 @@ import hashlib
 import json
 import logging
 import secrets
-import sqlite3
 from pathlib import Path
 
 import discord
@@ -23,6 +22,7 @@ from bot.discord.ui.replies import ERROR_MESSAGE, send_private
 from bot.discord.ui.views import PERSISTENT
 from bot.model import AskContext
 from bot.paths import private_folder
+from bot.querylog.backend import STORE_ERRORS
 from bot.querylog.guilds import GuildSettings
 from bot.querylog.privacy import UserKeys
 from bot.querylog.replies import ReplyState
@@ -100,7 +100,7 @@ class CorpusBot(commands.Bot):
         self.watcher: CorpusWatcher | None = None
         self.synced_on_start = False
         # who asked is compared as a keyed hash, the same the log keeps
-        self.keys = querylog.keys if querylog else UserKeys(secrets.token_bytes(32))
+        self._local_keys = UserKeys(secrets.token_bytes(32))
         self.recent = RecentReplies()
         self.access = Access(self, querylog, settings.discord.owner_ids)
         self.curated = CuratedAnswers(querylog)
@@ -205,7 +205,7 @@ class CorpusBot(commands.Bot):
             return "Feedback is not recorded on this bot."
         try:
             previous = await self.querylog.vote(message_id, user_id, vote, question, top_id)
-        except (sqlite3.Error, OSError):
+        except STORE_ERRORS:
             log.exception("could not record a vote")
             return "Sorry \u2014 your vote could not be saved right now."
         if previous == vote:
@@ -218,15 +218,21 @@ class CorpusBot(commands.Bot):
             return None
         try:
             return await self.querylog.vote_counts(message_id)
-        except (sqlite3.Error, OSError):
+        except STORE_ERRORS:
             log.exception("could not count the votes")
             return None
+
+    def user_key(self, user_id: int) -> str | None:
+        """The keyed hash that stands in for a user: the log's, or this process's own."""
+        if self.querylog is not None:
+            return self.querylog.key_for(user_id)
+        return self._local_keys.key_for(user_id)
 
     def remember_reply(
         self, key: str, answer: Answer, user_id: int, guild_id: int | None, channel_id: int | None
     ) -> None:
         """Keep what a new reply's buttons need until the log has it."""
-        state = remembered_state(answer, self.keys.key_for(user_id), guild_id, channel_id)
+        state = remembered_state(answer, self.user_key(user_id), guild_id, channel_id)
         self.recent.remember(key, state)
 
     async def reply_state(self, key: str) -> ReplyState | None:
@@ -236,13 +242,13 @@ class CorpusBot(commands.Bot):
             return state
         try:
             return await self.querylog.reply(key)
-        except (sqlite3.Error, OSError):
+        except STORE_ERRORS:
             log.exception("could not read a reply's question from the log")
             return None
 
     def is_asker(self, state: ReplyState, user_id: int) -> bool:
         """Whether ``user_id`` asked the question behind ``state``."""
-        return state.asker_key is not None and state.asker_key == self.keys.key_for(user_id)
+        return state.asker_key is not None and state.asker_key == self.user_key(user_id)
 
     async def page(self, state: ReplyState, k: int) -> Answer:
         """The question behind ``state`` answered again with ``k`` results (at most 25)."""
@@ -268,13 +274,13 @@ class CorpusBot(commands.Bot):
             return True
         try:
             return await self.querylog.claim_post(post_id, forum_id)
-        except (sqlite3.Error, OSError):
+        except STORE_ERRORS:
             log.exception("could not note help post %s as answered; leaving it", post_id)
             return False
 
     async def forget_user(self, user_id: int) -> int:
         """Delete everything logged about one person, and the replies kept in memory."""
-        self.recent.forget_asker(self.keys.key_for(user_id) or "")
+        self.recent.forget_asker(self.user_key(user_id) or "")
         if self.querylog is None:
             return 0
         return await self.querylog.forget(user_id)

@@ -4,7 +4,6 @@ put first in a reply."""
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 
 import discord
@@ -12,6 +11,7 @@ import discord
 from bot.answer.build import Answer
 from bot.answer.curated import Curated, best_curated
 from bot.discord.ui.embeds import curated_embed
+from bot.querylog.backend import STORE_ERRORS
 from bot.querylog.faqs import list_faqs
 from bot.querylog.writer import QueryLog
 
@@ -39,7 +39,7 @@ class CuratedAnswers:
         try:
             async with self.querylog.connection() as db:
                 entries = await list_faqs(db, guild_id)
-        except (sqlite3.Error, OSError) as exc:
+        except STORE_ERRORS as exc:
             log.warning("server %s: curated answers cannot be read (%s)", guild_id, exc)
             entries = cached[1] if cached else []
         self._cache[guild_id] = (time.monotonic(), entries)

@@ -3,11 +3,17 @@ the answers people voted down (``/stats show:unanswered``, ``stats --csv``)."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import sqlite3
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
+
+from bot.querylog.backend import Database
+from bot.querylog.sqlite_db import SqliteDatabase
 
 SELECT_UNANSWERED = """
 SELECT asked_at, surface, question, results FROM queries
@@ -40,25 +46,46 @@ def _nearest(results: str) -> str:
     return ""
 
 
-def review_rows(path: Path, since: str = "") -> list[tuple[str, str, str, str, str]]:
-    """Unanswered questions and voted-down answers from ``since`` (ISO date), oldest
-    first within each kind; empty when there is no log yet."""
+ReviewRow = tuple[str, str, str, str, str]
+
+
+def review_rows(path: Path, since: str = "") -> list[ReviewRow]:
+    """Unanswered questions and voted-down answers of the SQLite log at ``path`` from
+    ``since`` (ISO date), oldest first within each kind; empty when there is no log yet."""
     if not path.exists():
         return []
-    rows: list[tuple[str, str, str, str, str]] = []
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
-        for asked_at, surface, question, results in db.execute(SELECT_UNANSWERED, (since,)):
-            rows.append(("unanswered", asked_at, surface, question, _nearest(results)))
+        unanswered = db.execute(SELECT_UNANSWERED, (since,)).fetchall()
         try:
             voted = db.execute(SELECT_DOWNVOTED, (since,)).fetchall()
         except sqlite3.OperationalError:  # a version-1 file has no feedback yet
             voted = []
-        for voted_at, question, top_id in voted:
-            rows.append(("thumbs down", voted_at, "", question, top_id or ""))
+    return _review(unanswered, voted)
+
+
+async def review_rows_from(database: Database, since: str = "") -> list[ReviewRow]:
+    """:func:`review_rows` for any database (a server as well as a file)."""
+    if isinstance(database, SqliteDatabase):
+        return await asyncio.to_thread(review_rows, database.path, since)
+    async with database.connection() as conn:
+        unanswered = await conn.fetchall(SELECT_UNANSWERED, (since,))
+        voted = await conn.fetchall(SELECT_DOWNVOTED, (since,))
+    return _review(unanswered, voted)
+
+
+def _review(unanswered: Sequence[Sequence[Any]], voted: Sequence[Sequence[Any]]) -> list[ReviewRow]:
+    rows: list[ReviewRow] = [
+        ("unanswered", asked_at, surface, question, _nearest(results))
+        for asked_at, surface, question, results in unanswered
+    ]
+    rows += [
+        ("thumbs down", voted_at, "", question, top_id or "")
+        for voted_at, question, top_id in voted
+    ]
     return rows
 
 
-def to_csv(rows: list[tuple[str, str, str, str, str]]) -> str:
+def to_csv(rows: list[ReviewRow]) -> str:
     """Rows of :func:`review_rows` as CSV text with a header row."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

@@ -13,9 +13,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-import aiosqlite
-
 from bot.answer.curated import Curated
+from bot.querylog.backend import Conflict, Connection
 
 NAME_MAX = 100
 TEXT_MAX = 1500
@@ -24,18 +23,14 @@ ENTRIES_MAX = 200
 EXPORT_FORMAT = "corpus-bot-faq"
 EXPORT_VERSION = 1
 
-SELECT_ALL = "SELECT name, text, link FROM faqs WHERE guild_id = ? ORDER BY name COLLATE NOCASE"
+SELECT_ALL = "SELECT name, text, link FROM faqs WHERE guild_id = ? ORDER BY lower(name)"
 COUNT = "SELECT COUNT(*) FROM faqs WHERE guild_id = ?"
 INSERT = "INSERT INTO faqs (guild_id, name, text, link, updated_at) VALUES (?, ?, ?, ?, ?)"
-UPSERT = INSERT + (
-    " ON CONFLICT (guild_id, name COLLATE NOCASE) DO UPDATE SET text = excluded.text,"
-    " link = excluded.link, updated_at = excluded.updated_at"
-)
 UPDATE = (
-    "UPDATE faqs SET text = ?, link = ?, updated_at = ? "
-    "WHERE guild_id = ? AND name = ? COLLATE NOCASE"
+    "UPDATE faqs SET text = ?, link = ?, updated_at = ?"
+    " WHERE guild_id = ? AND lower(name) = lower(?)"
 )
-DELETE = "DELETE FROM faqs WHERE guild_id = ? AND name = ? COLLATE NOCASE"
+DELETE = "DELETE FROM faqs WHERE guild_id = ? AND lower(name) = lower(?)"
 
 
 class FaqError(ValueError):
@@ -59,33 +54,31 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-async def list_faqs(db: aiosqlite.Connection, guild_id: int) -> list[Curated]:
+async def list_faqs(db: Connection, guild_id: int) -> list[Curated]:
     """A server's curated answers, by name."""
-    async with db.execute(SELECT_ALL, (guild_id,)) as cursor:
-        rows = await cursor.fetchall()
+    rows = await db.fetchall(SELECT_ALL, (guild_id,))
     return [Curated(str(name), str(text), link) for name, text, link in rows]
 
 
-async def _count(db: aiosqlite.Connection, guild_id: int) -> int:
-    async with db.execute(COUNT, (guild_id,)) as cursor:
-        row = await cursor.fetchone()
+async def _count(db: Connection, guild_id: int) -> int:
+    row = await db.fetchone(COUNT, (guild_id,))
     return int(row[0]) if row else 0
 
 
-async def add_faq(db: aiosqlite.Connection, guild_id: int, entry: Curated) -> None:
+async def add_faq(db: Connection, guild_id: int, entry: Curated) -> None:
     """Store a new curated answer; :class:`FaqError` if the name is taken or the server
     has :data:`ENTRIES_MAX` already."""
     if await _count(db, guild_id) >= ENTRIES_MAX:
         raise FaqError(f"A server keeps at most {ENTRIES_MAX} curated answers.")
     try:
         await db.execute(INSERT, (guild_id, entry.name, entry.text, entry.link, _now()))
-    except aiosqlite.IntegrityError:
+    except Conflict:
         raise FaqError(f"There is already a curated answer named {entry.name!r}.") from None
     await db.commit()
 
 
 async def edit_faq(
-    db: aiosqlite.Connection,
+    db: Connection,
     guild_id: int,
     name: str,
     text: str | None,
@@ -104,11 +97,11 @@ async def edit_faq(
     return entry
 
 
-async def remove_faq(db: aiosqlite.Connection, guild_id: int, name: str) -> None:
+async def remove_faq(db: Connection, guild_id: int, name: str) -> None:
     """Delete a curated answer, or :class:`FaqError` if there is none by that name."""
-    cursor = await db.execute(DELETE, (guild_id, " ".join(name.split())))
+    removed = await db.execute(DELETE, (guild_id, " ".join(name.split())))
     await db.commit()
-    if cursor.rowcount == 0:
+    if removed == 0:
         raise FaqError(f"There is no curated answer named {name!r}.")
 
 
@@ -148,13 +141,14 @@ def parse_export(data: bytes) -> list[Curated]:
     return entries
 
 
-async def import_faqs(db: aiosqlite.Connection, guild_id: int, entries: Sequence[Curated]) -> int:
+async def import_faqs(db: Connection, guild_id: int, entries: Sequence[Curated]) -> int:
     """Add or replace ``entries`` in one transaction; returns how many were stored."""
     names = {e.name.casefold() for e in entries}
     kept = [e for e in await list_faqs(db, guild_id) if e.name.casefold() not in names]
     if len(kept) + len(names) > ENTRIES_MAX:
         raise FaqError(f"A server keeps at most {ENTRIES_MAX} curated answers.")
     now = _now()
-    await db.executemany(UPSERT, [(guild_id, e.name, e.text, e.link, now) for e in entries])
+    await db.executemany(DELETE, [(guild_id, e.name) for e in entries])
+    await db.executemany(INSERT, [(guild_id, e.name, e.text, e.link, now) for e in entries])
     await db.commit()
     return len(entries)

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiosqlite
+from bot.querylog.backend import Connection
 
 SELECT_SETTINGS = "SELECT settings FROM guild_settings WHERE guild_id = ?"
 UPSERT_SETTINGS = """
@@ -73,24 +73,20 @@ def _ids(value: Any) -> frozenset[int]:
     return frozenset(v for v in value[:CHANNELS_MAX] if isinstance(v, int) and v > 0)
 
 
-async def load_guild_settings(db: aiosqlite.Connection, guild_id: int) -> GuildSettings:
+async def load_guild_settings(db: Connection, guild_id: int) -> GuildSettings:
     """One server's settings (the defaults when it has none)."""
-    async with db.execute(SELECT_SETTINGS, (guild_id,)) as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetchone(SELECT_SETTINGS, (guild_id,))
     return GuildSettings.from_json(row[0] if row else None)
 
 
-async def save_guild_settings(
-    db: aiosqlite.Connection, guild_id: int, settings: GuildSettings
-) -> None:
+async def save_guild_settings(db: Connection, guild_id: int, settings: GuildSettings) -> None:
     """Store one server's settings, replacing what it had."""
     now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     await db.execute(UPSERT_SETTINGS, (guild_id, settings.to_json(), now))
     await db.commit()
 
 
-async def any_auto_answer(db: aiosqlite.Connection) -> bool:
+async def any_auto_answer(db: Connection) -> bool:
     """Whether any server has a channel answered without a mention."""
-    async with db.execute(SELECT_ALL) as cursor:
-        rows = await cursor.fetchall()
+    rows = await db.fetchall(SELECT_ALL)
     return any(GuildSettings.from_json(row[0]).auto_answer_channels for row in rows)

@@ -12,9 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import aiosqlite
-
 from bot.model import Filters
+from bot.querylog.backend import Connection
 
 SELECT_REPLY = """
 SELECT question, filters, user_key, answered, results, guild_id, channel_id
@@ -65,10 +64,9 @@ def _top_id(results: str | None) -> str | None:
     return str(first["id"]) if isinstance(first, dict) and "id" in first else None
 
 
-async def find_reply(db: aiosqlite.Connection, key: str) -> ReplyState | None:
+async def find_reply(db: Connection, key: str) -> ReplyState | None:
     """The reply with this key, or None when the log holds no such question (any more)."""
-    async with db.execute(SELECT_REPLY, (key,)) as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetchone(SELECT_REPLY, (key,))
     if row is None:
         return None
     question, filters, user_key, answered, results, guild_id, channel_id = row
@@ -83,8 +81,7 @@ async def find_reply(db: aiosqlite.Connection, key: str) -> ReplyState | None:
     )
 
 
-async def count_votes(db: aiosqlite.Connection, message_id: int) -> tuple[int, int]:
+async def count_votes(db: Connection, message_id: int) -> tuple[int, int]:
     """How many thumbs up and down one answer message has."""
-    async with db.execute(COUNT_VOTES, (message_id,)) as cursor:
-        counts = {int(vote): int(n) for vote, n in await cursor.fetchall()}
+    counts = {int(vote): int(n) for vote, n in await db.fetchall(COUNT_VOTES, (message_id,))}
     return counts.get(1, 0), counts.get(-1, 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import math
 import sqlite3
@@ -11,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.querylog.backend import Database
 from bot.querylog.losses import counted_losses
+from bot.querylog.sqlite_db import SqliteDatabase
 from bot.text.analysis import analyze
 
 SELECT_QUERIES = """
@@ -19,7 +22,10 @@ SELECT asked_at, surface, question, answered, latency_ms FROM queries
 WHERE asked_at >= ? ORDER BY asked_at
 """
 SELECT_LOSSES = "SELECT COALESCE(SUM(rows), 0) FROM losses"
-SELECT_FEEDBACK = "SELECT COUNT(*), COALESCE(SUM(vote = -1), 0) FROM feedback WHERE voted_at >= ?"
+SELECT_FEEDBACK = (
+    "SELECT COUNT(*), COALESCE(SUM(CASE WHEN vote = -1 THEN 1 ELSE 0 END), 0)"
+    " FROM feedback WHERE voted_at >= ?"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,20 +119,50 @@ def calendar(days: Sequence[str], today: dt.date | None = None) -> list[str]:
 
 
 def read_stats(path: Path, since: str = "", top: int = 10, today: dt.date | None = None) -> Stats:
-    """Summarise the log at ``path`` from ``since`` (an ISO date; empty for all time);
-    ``per_day`` runs to ``today`` (UTC by default), days without questions as zero."""
-    stats = Stats()
-    stats.lost_rows = counted_losses(path)
+    """Summarise the SQLite log at ``path`` from ``since`` (an ISO date; empty for all
+    time), opened read-only; ``per_day`` runs to ``today`` (UTC by default), days
+    without questions as zero."""
+    lost = counted_losses(path)
     if not path.exists():
-        return stats
+        return summarise([], lost, (0, 0), top, today)
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5) as db:
         rows = db.execute(SELECT_QUERIES, (since,)).fetchall()
-        stats.lost_rows += int(db.execute(SELECT_LOSSES).fetchone()[0])  # earlier versions
+        lost += int(db.execute(SELECT_LOSSES).fetchone()[0])  # earlier versions
         try:
             votes, down = db.execute(SELECT_FEEDBACK, (since,)).fetchone()
-            stats.votes, stats.downvotes = int(votes), int(down)
         except sqlite3.OperationalError:  # a version-1 file has no feedback yet
-            pass
+            votes, down = 0, 0
+    return summarise(rows, lost, (int(votes), int(down)), top, today)
+
+
+async def read_stats_from(
+    database: Database, since: str = "", top: int = 10, today: dt.date | None = None
+) -> Stats:
+    """:func:`read_stats` for any database (a server as well as a file)."""
+    if isinstance(database, SqliteDatabase):
+        return await asyncio.to_thread(read_stats, database.path, since, top, today)
+    lost = await asyncio.to_thread(counted_losses, database.ledger_path)
+    async with database.connection() as conn:
+        rows = await conn.fetchall(SELECT_QUERIES, (since,))
+        logged = await conn.fetchone(SELECT_LOSSES)
+        feedback = await conn.fetchone(SELECT_FEEDBACK, (since,))
+    lost += int(logged[0]) if logged else 0
+    votes = (int(feedback[0]), int(feedback[1])) if feedback else (0, 0)
+    return summarise(rows, lost, votes, top, today)
+
+
+def summarise(
+    rows: Sequence[Sequence[Any]],
+    lost: int,
+    votes: tuple[int, int],
+    top: int = 10,
+    today: dt.date | None = None,
+) -> Stats:
+    """The summary of query rows (asked_at, surface, question, answered, latency_ms),
+    the rows lost, and the votes (all, down)."""
+    stats = Stats()
+    stats.lost_rows = lost
+    stats.votes, stats.downvotes = votes
     surfaces: Counter[str] = Counter()
     days: dict[str, list[list[float]]] = {}
     latencies: list[float] = []

@@ -11,7 +11,7 @@ import discord
 
 from bot.app import build_service
 from bot.discord.bot import CorpusBot
-from bot.querylog.writer import QueryLog
+from bot.querylog.writer import open_log_from
 from bot.settings import Settings, load_settings
 from fakediscord import IDS, FakeDiscord, MessageRecord, running_bot
 from tests.conftest import SEEDS
@@ -39,7 +39,7 @@ def bot_settings(tmp_path: Path, **overrides: Any) -> Settings:
 async def running_corpus_bot(tmp_path: Path, **overrides: Any) -> AsyncIterator[CorpusBot]:
     """The real bot with a real query log, connected to the (already started) fake."""
     settings = bot_settings(tmp_path, **overrides)
-    querylog = QueryLog(settings.db_path)
+    querylog = open_log_from(settings)
     await querylog.open()
     service = build_service(settings, sink=querylog)
     await service.start()

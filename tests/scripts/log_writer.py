@@ -2,6 +2,8 @@
 
     python tests/scripts/log_writer.py DB MODE COUNT
 
+DB is a SQLite file or a postgresql:// URL.
+
 MODE ``hold``: queue COUNT rows with batching so slow that nothing is written,
 print ``queued``, and wait for SIGTERM (the rows must be flushed on the way out).
 MODE ``stream``: keep queueing and flushing rows in batches of COUNT, printing
@@ -17,6 +19,8 @@ from pathlib import Path
 
 from bot.answer.build import Answer
 from bot.model import AskContext
+from bot.querylog.backend import is_url
+from bot.querylog.postgres import PostgresDatabase
 from bot.querylog.privacy import UserKeys
 from bot.querylog.writer import QueryLog
 from bot.shutdown import stop_on_signals
@@ -26,8 +30,9 @@ def answer(n: int) -> Answer:
     return Answer(query=f"question {n}", answered=n % 2 == 0, results=(), took_ms=1.0)
 
 
-async def main(db: Path, mode: str, count: int) -> None:
+async def main(target: str, mode: str, count: int) -> None:
     batch = 3600.0 if mode == "hold" else 0.01
+    db: Path | PostgresDatabase = PostgresDatabase(target) if is_url(target) else Path(target)
     log = QueryLog(db, busy_timeout_ms=10_000, keys=UserKeys(b"k"), batch_seconds=batch)
     await log.open()
     context = AskContext("cli", user_id=1)
@@ -56,4 +61,4 @@ async def main(db: Path, mode: str, count: int) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3])))
+    asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))

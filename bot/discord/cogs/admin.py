@@ -12,17 +12,19 @@ import asyncio
 import datetime as dt
 import io
 import logging
-import sqlite3
-from typing import TYPE_CHECKING, cast
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.ui.embeds import report_embed, stats_embed
+from bot.querylog.backend import STORE_ERRORS, Database
 from bot.querylog.chart import render_chart
-from bot.querylog.export import review_rows, to_csv
-from bot.querylog.stats import read_stats
+from bot.querylog.export import review_rows_from, to_csv
+from bot.querylog.stats import read_stats_from
+from bot.querylog.writer import database_for
 
 if TYPE_CHECKING:
     from bot.discord.context import CorpusBotLike
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 NOT_ALLOWED = "Only server admins (Manage Server) can do that."
 # How often a long /reindex's reply is edited with its progress.
 PROGRESS_SECONDS = 3.0
@@ -132,9 +135,9 @@ class AdminCog(commands.Cog):
             await self._review(interaction, since, days)
             return
         try:
-            summary = await asyncio.to_thread(read_stats, self.bot.settings.db_path, since)
+            summary = await self._with_database(lambda db: read_stats_from(db, since))
             png = await asyncio.to_thread(render_chart, summary)
-        except sqlite3.Error as exc:
+        except STORE_ERRORS as exc:
             await interaction.followup.send(f"The query log cannot be read: {exc}", ephemeral=True)
             return
         if self.bot.querylog is not None:  # losses no ledger could hold, known only here
@@ -144,11 +147,21 @@ class AdminCog(commands.Cog):
         chart = discord.File(io.BytesIO(png), filename="stats.png")
         await interaction.followup.send(embed=embed, file=chart, ephemeral=True)
 
+    async def _with_database(self, read: Callable[[Database], Awaitable[T]]) -> T:
+        """``read`` on the log's database (the settings' one when the bot keeps no log)."""
+        if self.bot.querylog is not None:
+            return await read(self.bot.querylog.database)
+        database = database_for(self.bot.settings)
+        try:
+            return await read(database)
+        finally:
+            await database.close()
+
     async def _review(self, interaction: discord.Interaction, since: str, days: int) -> None:
         """The unanswered questions and voted-down answers of the period, as a CSV file."""
         try:
-            rows = await asyncio.to_thread(review_rows, self.bot.settings.db_path, since)
-        except sqlite3.Error as exc:
+            rows = await self._with_database(lambda db: review_rows_from(db, since))
+        except STORE_ERRORS as exc:
             await interaction.followup.send(f"The query log cannot be read: {exc}", ephemeral=True)
             return
         count = len(rows)
@@ -184,7 +197,7 @@ class PrivacyCog(commands.Cog):
             return
         try:
             removed = await self.bot.forget_user(interaction.user.id)
-        except (sqlite3.Error, OSError):
+        except STORE_ERRORS:
             log.exception("forget-me failed")
             await interaction.followup.send(
                 "Sorry \u2014 the log cannot be changed right now; please try again later.",

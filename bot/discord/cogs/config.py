@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import sqlite3
 from typing import TYPE_CHECKING, cast
 
 import discord
@@ -20,6 +19,7 @@ from discord.ext import commands
 
 from bot.discord.cogs.admin import NOT_ALLOWED
 from bot.discord.ui.embeds import COLOUR_ADMIN
+from bot.querylog.backend import STORE_ERRORS
 from bot.querylog.guilds import CHANNELS_MAX, GuildSettings
 
 if TYPE_CHECKING:
@@ -83,7 +83,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="This 
         updated = dataclasses.replace(current, **change)  # type: ignore[arg-type]
         try:
             await self.bot.access.save(interaction.guild_id, updated)
-        except (sqlite3.Error, OSError) as exc:
+        except STORE_ERRORS as exc:
             await interaction.response.send_message(
                 f"The settings cannot be saved right now: {exc}", ephemeral=True
             )

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import io
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, cast
 
-import aiosqlite
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -20,6 +18,7 @@ from bot.answer.curated import Curated
 from bot.discord.cogs.admin import NOT_ALLOWED
 from bot.discord.cogs.ask import CHOICE_MAX
 from bot.discord.ui.embeds import curated_embed, cut, escape
+from bot.querylog.backend import STORE_ERRORS, Connection
 from bot.querylog.faqs import (
     LINK_MAX,
     NAME_MAX,
@@ -43,7 +42,7 @@ AUTOCOMPLETE_MAX = 25
 IMPORT_BYTES_MAX = 512 * 1024
 NO_DATABASE = "This bot keeps no database, so it has no curated answers."
 # A change to the curated answers, run on one connection.
-Change = Callable[[aiosqlite.Connection], Awaitable[object]]
+Change = Callable[[Connection], Awaitable[object]]
 UNAVAILABLE = "Sorry \u2014 the curated answers cannot be reached right now; try again later."
 
 
@@ -81,7 +80,7 @@ class FaqCog(commands.GroupCog, group_name="faq", group_description="Curated ans
         except FaqError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
-        except (sqlite3.Error, OSError):
+        except STORE_ERRORS:
             log.exception("curated answers could not be changed")
             await interaction.response.send_message(UNAVAILABLE, ephemeral=True)
             return
