@@ -154,6 +154,9 @@ class DiscordSettings:
     auto_answer_channels: tuple[int, ...] = ()
     # the confidence an answer needs to be posted there unasked (higher than search's)
     auto_answer_confidence: float = 0.6
+    # shards of the whole bot (0: as many as Discord recommends), and this process's
+    shard_count: int = 0
+    shard_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -217,6 +220,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "discord.watch_interval_seconds": (1.0, 86_400.0),
     "discord.watch_settle_seconds": (0.1, 3_600.0),
     "discord.auto_answer_confidence": (0.0, 1.0),
+    "discord.shard_count": (0, 100_000),
     "semantic.weight": (0.0, 10.0),
 }
 # Settings that once existed: a file that still sets one works, with a warning.
@@ -249,7 +253,7 @@ def _coerce(name: str, value: Any, default: Any) -> Any:
             items = [p.strip() for p in value.split(",") if p.strip()] if from_env else value
             if not isinstance(items, list | tuple):
                 raise ValueError
-            if name in ("discord.owner_ids", "discord.auto_answer_channels"):
+            if name in ("discord.owner_ids", "discord.auto_answer_channels", "discord.shard_ids"):
                 return tuple(int(item) for item in items)
             return tuple(str(item) for item in items)
         if not isinstance(value, str):
@@ -394,4 +398,18 @@ def _build(defaults: Settings, values: dict[str, dict[str, Any]]) -> Settings:
             typed[key] = _normalise(name, _coerce(name, value, getattr(default_section, key)))
             _check_range(name, typed[key])
         sections[section] = type(default_section)(**typed)
-    return Settings(**sections)
+    settings = Settings(**sections)
+    _check_shards(settings.discord)
+    return settings
+
+
+def _check_shards(discord: DiscordSettings) -> None:
+    """Shard ids need a shard count, and each must be below it."""
+    if discord.shard_ids and not discord.shard_count:
+        raise SettingsError("setting discord.shard_ids needs discord.shard_count")
+    wrong = [n for n in discord.shard_ids if not 0 <= n < discord.shard_count]
+    if wrong:
+        raise SettingsError(
+            f"setting discord.shard_ids must be below discord.shard_count "
+            f"({discord.shard_count}), got {wrong[0]}"
+        )

@@ -215,14 +215,24 @@ def _without_guild_id(data: JSON) -> JSON:
     return data
 
 
+def on_shard(guild_id: int, shard: list[int] | None) -> bool:
+    """Whether a guild's events go to ``shard`` ([id, count]): Discord's
+    ``(guild_id >> 22) % count``; every guild without sharding."""
+    if not shard or int(shard[1]) <= 1:
+        return True
+    return (int(guild_id) >> 22) % int(shard[1]) == int(shard[0])
+
+
 def ready_payload(
     config: FakeConfig, *, session_id: str, resume_url: str, shard: list[int] | None
 ) -> JSON:
-    """READY data: guilds are listed as unavailable, GUILD_CREATE follows."""
+    """READY data: the shard's guilds are listed as unavailable, GUILD_CREATE follows."""
     data: JSON = {
         "v": 10,
         "user": bot_user_payload(config.bot),
-        "guilds": [{"id": str(g.id), "unavailable": True} for g in config.guilds],
+        "guilds": [
+            {"id": str(g.id), "unavailable": True} for g in config.guilds if on_shard(g.id, shard)
+        ],
         "session_id": session_id,
         "session_type": "normal",
         "resume_gateway_url": resume_url,

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from .builders import JSON, guild_create_payload, member_payload, ready_payload
+from .builders import JSON, guild_create_payload, member_payload, on_shard, ready_payload
 from .recorder import DEFAULT_TIMEOUT, EventLog, GatewayEvent, WaitTimeout
 from .state import FakeState
 
@@ -52,6 +52,11 @@ class GatewayConnection:
                 await self.ws.send_str(json.dumps(payload))
 
 
+def _shard_id(conn: GatewayConnection) -> int:
+    shard = conn.session.shard if conn.session else None
+    return int(shard[0]) if shard else 0
+
+
 def _describe_op(payload: JSON) -> str:
     return f"op {payload.get('op')}"
 
@@ -74,6 +79,7 @@ class FakeGateway:
         self.invalidate_next_resume = False
         self.sessions: dict[str, GatewaySession] = {}
         self.connection: GatewayConnection | None = None
+        self.shards: dict[int, GatewayConnection] = {}  # live connections by shard id
         self.last_intents = 0
         self._connected = asyncio.Event()
         self._open: set[GatewayConnection] = set()
@@ -149,6 +155,8 @@ class FakeGateway:
         await self._send_dispatch(conn, "READY", ready)
         all_members = bool(session.intents & INTENT_GUILD_MEMBERS)
         for guild in config.guilds:
+            if not on_shard(guild.id, session.shard):
+                continue
             data = guild_create_payload(guild, all_members=all_members, bot_id=config.bot.id)
             await self._send_dispatch(conn, "GUILD_CREATE", data)
         self._activate(conn, GatewayEvent("identified", session.session_id, body))
@@ -186,10 +194,13 @@ class FakeGateway:
 
     def _activate(self, conn: GatewayConnection, event: GatewayEvent) -> None:
         self.connection = conn
+        self.shards[_shard_id(conn)] = conn
         self._connected.set()
         self.lifecycle.append(event)
 
     def _detach(self, conn: GatewayConnection, code: int | None) -> None:
+        if self.shards.get(_shard_id(conn)) is conn:
+            del self.shards[_shard_id(conn)]
         if self.connection is conn:
             self.connection = None
             self._connected.clear()
@@ -212,12 +223,34 @@ class FakeGateway:
             raise WaitTimeout(f"no gateway connection became ready within {timeout}s") from None
 
     async def dispatch(self, event: str, data: JSON, *, timeout: float = DEFAULT_TIMEOUT) -> int:
-        """Send a DISPATCH (op 0) event once connected; returns its sequence number."""
+        """Send a DISPATCH (op 0) event once connected; returns its sequence number.
+
+        With several shards connected, a guild's event goes to the shard that owns
+        the guild (``(guild_id >> 22) % shard_count``), anything else to shard 0.
+        """
         await self.wait_connected(timeout)
-        conn = self.connection
+        conn = self._route(data)
         if conn is None or conn.session is None:
-            raise WaitTimeout("gateway connection went away before dispatch")
+            raise WaitTimeout(f"no gateway connection for {event} (its shard is not connected)")
         return await self._send_dispatch(conn, event, data)
+
+    def _route(self, data: JSON) -> GatewayConnection | None:
+        sharded = [c for c in self.shards.values() if c.session and c.session.shard]
+        if not sharded:
+            return self.connection
+        count = int(sharded[0].session.shard[1]) if sharded[0].session else 1  # type: ignore[index]
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        shard = (int(guild_id) >> 22) % count if guild_id else 0
+        return self.shards.get(shard)
+
+    async def wait_for_shards(self, count: int, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait until ``count`` shards are connected."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.shards) < count:
+            if loop.time() > deadline:
+                raise WaitTimeout(f"{len(self.shards)} of {count} shards connected in {timeout}s")
+            await asyncio.sleep(0.02)
 
     def dispatch_soon(self, event: str, data: JSON) -> None:
         """Dispatch from a background task (used for echoes from REST handlers)."""

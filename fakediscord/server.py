@@ -212,6 +212,10 @@ class FakeDiscord:
         """Wait until the client has identified (READY sent) or resumed."""
         await self.gateway.wait_connected(timeout)
 
+    async def wait_for_shards(self, count: int, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait until ``count`` gateway shards are connected (IDENTIFY with ``shard``)."""
+        await self.gateway.wait_for_shards(count, timeout)
+
     async def wait_for_gateway_op(self, op: int, *, timeout: float = DEFAULT_TIMEOUT) -> JSON:
         """Next unconsumed payload with this opcode that the client sent (1, 2, 6, 8...)."""
         return await self.gateway.ops.wait_for(

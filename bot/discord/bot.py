@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import math
 import secrets
 from pathlib import Path
+from typing import Any
 
 import discord
 from discord import app_commands
-from discord.ext import commands
+from discord.ext import commands, tasks
 
 from bot.answer.build import Answer
 from bot.discord.access import Access
@@ -42,6 +44,7 @@ COGS = (
     "bot.discord.cogs.faq",
 )
 PRESENCE_MAX = 128
+LATENCY_LOG_SECONDS = 1800.0
 # What the bot needs: read and answer in channels and threads, embed links, and tag
 # help-forum posts solved (Manage Threads).
 PERMISSIONS = discord.Permissions(
@@ -54,8 +57,12 @@ PERMISSIONS = discord.Permissions(
 )
 
 
-class CorpusBot(commands.Bot):
-    """The bot: every question goes to the shared :class:`~bot.service.Service`."""
+class CorpusBot(commands.AutoShardedBot):
+    """The bot: every question goes to the shared :class:`~bot.service.Service`.
+
+    Sharded as the settings say (``discord.shard_count`` and ``discord.shard_ids``):
+    one process may serve every shard, or several processes each their own.
+    """
 
     def __init__(
         self,
@@ -81,11 +88,17 @@ class CorpusBot(commands.Bot):
         if message_content is None:
             message_content = bool(settings.discord.auto_answer_channels)
         intents.message_content = message_content
+        sharding: dict[str, Any] = {}
+        if settings.discord.shard_count:  # else as many as Discord recommends, all here
+            sharding["shard_count"] = settings.discord.shard_count
+            if settings.discord.shard_ids:
+                sharding["shard_ids"] = list(settings.discord.shard_ids)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             help_command=None,
+            **sharding,
         )
         self.settings = settings
         self.service = service
@@ -173,6 +186,26 @@ class CorpusBot(commands.Bot):
         log.info("logged in as %s (%s)", self.user, self.user.id)
         log.info("invite URL: %s", self.invite_url())
         await self.update_presence()
+        if not self.latency_log.is_running():
+            self.latency_log.start()
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """Log each shard as it becomes ready, with how many servers it serves."""
+        servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
+        log.info("shard %d of %s ready: %d servers", shard_id, self.shard_count, servers)
+
+    def shard_latencies(self) -> list[tuple[int, float]]:
+        """Each shard of this process with its gateway latency in seconds (finite only)."""
+        return [(n, s) for n, s in sorted(self.latencies) if math.isfinite(s)]
+
+    @tasks.loop(seconds=LATENCY_LOG_SECONDS)
+    async def latency_log(self) -> None:
+        """Log the gateway latency of each shard now and then."""
+        shards = self.shard_latencies()
+        if shards:
+            log.info(
+                "gateway latency: %s", ", ".join(f"shard {n} {s * 1000:.0f} ms" for n, s in shards)
+            )
 
     def invite_url(self) -> str:
         """The OAuth2 URL that adds the bot with the scopes and permissions it needs."""
@@ -298,7 +331,8 @@ class CorpusBot(commands.Bot):
         await send_private(interaction, message)
 
     async def close(self) -> None:
-        """Stop the watcher, then disconnect."""
+        """Stop the watcher and the latency log, then disconnect."""
+        self.latency_log.cancel()
         if self.watcher is not None:
             await self.watcher.stop()
         await super().close()

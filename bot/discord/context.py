@@ -74,6 +74,9 @@ class CorpusBotLike(Protocol):
     async def guild_settings(self, guild_id: int | None) -> GuildSettings:
         """A server's settings (the defaults in DMs)."""
 
+    def shard_latencies(self) -> list[tuple[int, float]]:
+        """Each shard of this process with its gateway latency in seconds."""
+
     async def claim_post(self, post_id: int, forum_id: int) -> bool:
         """Whether this process may answer a help post (False: answered already)."""
 

@@ -8,6 +8,7 @@ import io
 import json
 import subprocess
 import sys
+from typing import TYPE_CHECKING
 
 import asyncpg
 import pytest
@@ -24,7 +25,9 @@ from bot.querylog.privacy import UserKeys
 from bot.querylog.stats import read_stats_from
 from bot.querylog.writer import QueryLog
 from tests.conftest import ROOT
-from tests.postgres import PostgresServer
+
+if TYPE_CHECKING:
+    from tests.postgres import PostgresServer
 
 pytest_plugins = ["tests.postgres"]
 WRITER = ROOT / "tests" / "scripts" / "log_writer.py"

@@ -142,7 +142,7 @@ class AdminCog(commands.Cog):
             return
         if self.bot.querylog is not None:  # losses no ledger could hold, known only here
             summary.lost_rows += self.bot.querylog.unrecorded
-        embed = stats_embed(summary, days)
+        embed = stats_embed(summary, days, self.bot.shard_latencies())
         embed.set_image(url="attachment://stats.png")
         chart = discord.File(io.BytesIO(png), filename="stats.png")
         await interaction.followup.send(embed=embed, file=chart, ephemeral=True)

@@ -258,8 +258,9 @@ def report_embed(report: ReindexReport) -> discord.Embed:
     return fit(embed)
 
 
-def stats_embed(stats: Stats, days: int) -> discord.Embed:
-    """The query log summary for an admin."""
+def stats_embed(stats: Stats, days: int, shards: Sequence[tuple[int, float]] = ()) -> discord.Embed:
+    """The query log summary for an admin, with the gateway latency of each of this
+    process's ``shards`` (shard id, seconds)."""
     embed = discord.Embed(title=f"Questions in the last {days} days", colour=COLOUR_ADMIN)
     embed.description = (
         f"{stats.total} questions \u00b7 {stats.answer_rate:.0%} answered \u00b7 "
@@ -274,6 +275,9 @@ def stats_embed(stats: Stats, days: int) -> discord.Embed:
         )
     if stats.lost_rows:
         embed.add_field(name="Rows lost", value=str(stats.lost_rows))
+    if shards:
+        each = ", ".join(f"shard {n}: {seconds * 1000:.0f} ms" for n, seconds in shards[:20])
+        embed.add_field(name="Gateway latency (this process)", value=each, inline=False)
     for name, rows in (
         ("Top questions", stats.top_questions),
         ("Top unanswered", stats.top_unanswered),
