@@ -5,6 +5,7 @@ why, where no server can be started."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import pwd
@@ -60,6 +61,7 @@ class PostgresServer:
     base: Path
     port: int
     prefix: list[str]
+    durable: bool = False  # fsync and synchronous commits, as a real server runs
 
     @property
     def data(self) -> Path:
@@ -70,10 +72,9 @@ class PostgresServer:
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
     def start(self) -> None:
-        options = (
-            f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        )
+        options = f"-p {self.port} -k {self.base} -c listen_addresses=127.0.0.1"
+        if not self.durable:  # tests need no durability, only speed
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             "pg_ctl",
             "-D",
@@ -101,29 +102,42 @@ class PostgresServer:
         return self.url(name)
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A PostgreSQL server for the whole session (skips where none can be started)."""
+@contextlib.contextmanager
+def throwaway_server(durable: bool = False) -> Iterator[PostgresServer]:
+    """Start a PostgreSQL cluster in a temporary folder; stop and remove it afterwards
+    (``durable``: with fsync and synchronous commits, for benchmarks).
+
+    Raises :class:`FileNotFoundError` where no server is installed.
+    """
     bindir = server_bin()
     if bindir is None:
-        pytest.skip("no PostgreSQL server here (Debian's postgresql package: .ci/run installs it)")
+        raise FileNotFoundError("no PostgreSQL server (initdb) here")
     prefix, uid, gid = _runner()
     # not under pytest's folders: those are private to us, and the server runs as another user
     base = Path(tempfile.mkdtemp(prefix="corpus-bot-postgres-"))
-    if uid is not None and gid is not None:
-        os.chown(base, uid, gid)
-    server = PostgresServer(bindir, base, _free_port(), prefix)
-    server._run(
-        "initdb", "-D", str(server.data), "-U", USER, "--auth=trust", "-E", "UTF8", "--no-sync"
-    )
-    server.start()
     try:
-        yield server
-    finally:
+        if uid is not None and gid is not None:
+            os.chown(base, uid, gid)
+        server = PostgresServer(bindir, base, _free_port(), prefix, durable)
+        server._run(
+            "initdb", "-D", str(server.data), "-U", USER, "--auth=trust", "-E", "UTF8", "--no-sync"
+        )
+        server.start()
         try:
-            server.stop()
+            yield server
         finally:
-            shutil.rmtree(base, ignore_errors=True)
+            server.stop()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the whole session (skips where none can be started)."""
+    if server_bin() is None:
+        pytest.skip("no PostgreSQL server here (Debian's postgresql package: .ci/run installs it)")
+    with throwaway_server() as server:
+        yield server
 
 
 @pytest.fixture
