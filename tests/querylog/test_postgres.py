@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import signal
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -160,3 +161,18 @@ def test_three_processes_log_to_one_server_and_lose_nothing(pg_url: str) -> None
         code = cli_main(["stats", "--json", "--db", pg_url, "--corpus", str(ROOT / "seeds")])
     assert code == 0, printed.getvalue()
     assert json.loads(printed.getvalue())["total"] == 2100
+
+
+async def test_sigterm_flushes_every_queued_row_to_the_server(pg_url: str) -> None:
+    writer = subprocess.Popen(
+        [sys.executable, str(WRITER), pg_url, "hold", "500"],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "queued"
+    assert await count(pg_url) == 0  # nothing written yet: the batch interval is an hour
+    writer.send_signal(signal.SIGTERM)
+    assert writer.wait(timeout=60) == 0
+    assert await count(pg_url) == 500
