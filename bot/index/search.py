@@ -57,6 +57,10 @@ class Hit:
     cosine: float | None = None  # its best vector's cosine to the question (semantic stage)
 
 
+# A longer identifier is left as it is (each part is looked up in the vocabulary).
+IDENTIFIER_PARTS_MAX = 6
+
+
 class Index:
     """An immutable search snapshot over a list of articles.
 
@@ -160,6 +164,8 @@ class Index:
                 typo = spaced and word.isalpha() and not lexicon.is_common_word(word)
                 if typo_tolerance and typo:
                     suggestions = self.speller.suggest(word)
+                elif typo_tolerance and spaced and "_" in word:
+                    suggestions = self._identifier_fix(word)
                 if suggestions:
                     corrections.append((word, suggestions[0]))
                     for suggestion in suggestions:
@@ -191,6 +197,20 @@ class Index:
             len(words),
             self.semantic.encode(text) if self.semantic is not None else None,
         )
+
+    def _identifier_fix(self, word: str) -> list[str]:
+        """A code identifier with a mistyped part (``model_validaor``) spelled as the
+        corpus spells it (``model_validator``); empty when no part needs or finds a fix."""
+        parts = word.split("_")
+        if len(parts) > IDENTIFIER_PARTS_MAX:
+            return []
+        fixed, changed = [], False
+        for part in parts:
+            known = all(term in self.doc_freq for term in terms_of_word(part))
+            suggestion = self.speller.suggest(part) if part.isalpha() and not known else []
+            fixed.append(suggestion[0] if suggestion else part)
+            changed = changed or bool(suggestion)
+        return ["_".join(fixed)] if changed else []
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """The BM25 score of every article for ``terms`` (terms no article holds add nothing)."""

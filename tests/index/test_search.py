@@ -45,6 +45,20 @@ def test_real_words_missing_from_the_corpus_are_not_taken_for_typos(seeds_index:
     assert dict(query.unknown)["sourdough"] > dict(query.unknown)["bake"]
 
 
+def test_a_mistyped_part_of_a_code_identifier_is_corrected() -> None:
+    docs = [
+        _article("v", "Validators", body="A validator: model_validator with mode='before'."),
+        _article("a", "Alias", body="An alias for serialization: serialization_alias."),
+        _article("m", "Models", body="Models hold fields; validation runs on creation."),
+    ]
+    index = index_of(docs)
+    query = index.parse("how do i use model_validaor on raw data")
+    assert ("model_validaor", "model_validator") in query.corrections
+    assert top_ids(index, "my serilaization_alais isnt used")[0] == "a"
+    assert index.parse("model_validator data").corrections == ()  # nothing to mend
+    assert index.parse("a_b_c_d_e_f_valdator", typo_tolerance=True).corrections == ()  # too long
+
+
 def test_typo_tolerance_can_be_switched_off(seeds_index: Index) -> None:
     assert seeds_index.parse("suprcomputer", typo_tolerance=False).corrections == ()
 
