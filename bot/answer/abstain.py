@@ -29,7 +29,7 @@ FORMAT = 1
 # A corpus of long articles holds most ordinary words somewhere, so even an off-topic
 # question can look answerable there. The bar to answer is raised, for each corpus, to
 # the confidence this share of the built-in off-topic questions stays under,
-OFFTOPIC_QUANTILE = 0.9
+OFFTOPIC_QUANTILE = 0.875
 # but never above this (in a corpus about cooking, say, some of them are on topic).
 OFFTOPIC_CAP = 0.6
 

@@ -8,7 +8,11 @@ On 2026-12-06 the tuning and test halves grew by 130 questions a corpus and the
 reranker and a retrained abstain model came in: the floors were set anew from
 that measurement. Three figures of unchanged sets went down by one or two
 questions (the seeds' abstain F1, the older Power Apps set's abstain F1, the
-older Rust set's recall@1) while the rest rose; see CHANGELOG.md.
+older Rust set's recall@1) while the rest rose; see CHANGELOG.md. On 2026-12-07 the
+bar to answer moved from the 90% to the 87.5% point of the off-topic questions
+(chosen on the tuning halves, where recall@1 rose on all three corpora): the Rust
+blog's abstain F1 fell (tuning 0.70 to 0.69, test 0.77 to 0.73) and the Pydantic
+tuning half's with the semantic stage (0.77 to 0.76); every other figure held or rose.
 """
 
 from __future__ import annotations
@@ -29,14 +33,14 @@ DOC_URLS = "https://docs.pydantic.dev/latest/{stem_path}/"
 FLOORS = [
     (SEEDS, "", SHARED / "eval" / "seed-questions.jsonl", 1.0, 1.0, 1.0),
     (SEEDS, "", EVAL_DIR / "seeds-questions.jsonl", 0.97, 0.97, 0.60),
-    (POWERAPPS, "", EVAL_DIR / "powerapps-news-tune.jsonl", 0.78, 0.83, 0.72),
-    (POWERAPPS, "", EVAL_DIR / "powerapps-news-test.jsonl", 0.75, 0.85, 0.74),
-    (POWERAPPS, "", EVAL_DIR / "powerapps-news-questions.jsonl", 0.73, 0.80, 0.62),
-    (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-tune.jsonl", 0.85, 0.94, 0.69),
-    (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-test.jsonl", 0.77, 0.88, 0.76),
+    (POWERAPPS, "", EVAL_DIR / "powerapps-news-tune.jsonl", 0.81, 0.86, 0.72),
+    (POWERAPPS, "", EVAL_DIR / "powerapps-news-test.jsonl", 0.76, 0.87, 0.81),
+    (POWERAPPS, "", EVAL_DIR / "powerapps-news-questions.jsonl", 0.73, 0.80, 0.66),
+    (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-tune.jsonl", 0.86, 0.95, 0.68),
+    (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-test.jsonl", 0.77, 0.88, 0.73),
     (RUST_BLOG, RUST_URLS, EVAL_DIR / "rust-blog-questions.jsonl", 0.87, 0.98, 0.73),
-    (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-tune.jsonl", 0.79, 0.89, 0.82),
-    (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-test.jsonl", 0.77, 0.84, 0.78),
+    (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-tune.jsonl", 0.81, 0.91, 0.83),
+    (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-test.jsonl", 0.78, 0.86, 0.81),
 ]
 
 
@@ -69,10 +73,10 @@ def test_quality_floors(
 # recall@3, abstain F1) floors for the two corpora whose vectors take seconds to encode
 # (the Rust blog's take minutes: measured by hand, see README "The semantic stage").
 SEMANTIC_FLOORS = [
-    (POWERAPPS, "", EVAL_DIR / "powerapps-news-tune.jsonl", (0.86, 0.87, 0.70)),
-    (POWERAPPS, "", EVAL_DIR / "powerapps-news-test.jsonl", (0.84, 0.91, 0.71)),
-    (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-tune.jsonl", (0.82, 0.93, 0.77)),
-    (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-test.jsonl", (0.78, 0.86, 0.79)),
+    (POWERAPPS, "", EVAL_DIR / "powerapps-news-tune.jsonl", (0.88, 0.89, 0.71)),
+    (POWERAPPS, "", EVAL_DIR / "powerapps-news-test.jsonl", (0.84, 0.92, 0.73)),
+    (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-tune.jsonl", (0.84, 0.94, 0.76)),
+    (PYDANTIC, DOC_URLS, EVAL_DIR / "pydantic-docs-test.jsonl", (0.78, 0.87, 0.79)),
 ]
 
 
