@@ -36,6 +36,7 @@ class Access:
         self.querylog = querylog
         self.owner_ids = owner_ids
         self._cache: dict[int, tuple[float, GuildSettings]] = {}
+        self._overrides: dict[int, tuple[float, list[Any]]] = {}
 
     async def settings_for(self, guild_id: int | None) -> GuildSettings:
         """A server's settings (the defaults for DMs, or when they cannot be read)."""
@@ -76,22 +77,37 @@ class Access:
             return await self._granted(interaction, guild_id, roles)
         return False
 
-    async def _granted(
-        self, interaction: discord.Interaction, guild_id: int, roles: set[int]
-    ) -> bool:
-        """Whether the server's Integrations settings grant this member the command."""
-        data: Any = interaction.data or {}
-        application_id = self.client.application_id or interaction.application_id
+    async def _overrides_of(self, application_id: int, guild_id: int) -> list[Any]:
+        """The server's command permission overrides (read at most every
+        :data:`SETTINGS_TTL_SECONDS`, at once after Discord says they changed)."""
+        cached = self._overrides.get(guild_id)
+        if cached is not None and time.monotonic() - cached[0] < SETTINGS_TTL_SECONDS:
+            return cached[1]
         try:
             payload = await self.client.http.get_guild_application_command_permissions(
                 application_id, guild_id
             )
         except discord.HTTPException as exc:
             log.info("server %s: command permissions not readable (%s)", guild_id, exc)
-            return False
+            return []
+        found = payload if isinstance(payload, list) else []
+        self._overrides[guild_id] = (time.monotonic(), found)
+        return found
+
+    def overrides_changed(self, guild_id: int) -> None:
+        """Forget a server's overrides: Discord said they changed."""
+        self._overrides.pop(guild_id, None)
+
+    async def _granted(
+        self, interaction: discord.Interaction, guild_id: int, roles: set[int]
+    ) -> bool:
+        """Whether the server's Integrations settings grant this member the command."""
+        data: Any = interaction.data or {}
+        application_id = self.client.application_id or interaction.application_id
+        payload = await self._overrides_of(application_id, guild_id)
         command_id = data.get("id") if isinstance(data, dict) else None
         return override_allows(
-            payload if isinstance(payload, list) else [],
+            payload,
             command_id=int(command_id) if command_id else None,
             application_id=int(application_id),
             user_id=interaction.user.id,

@@ -194,6 +194,12 @@ class CorpusBot(commands.AutoShardedBot):
         servers = sum(1 for guild in self.guilds if guild.shard_id == shard_id)
         log.info("shard %d of %s ready: %d servers", shard_id, self.shard_count, servers)
 
+    async def on_raw_app_command_permissions_update(
+        self, payload: discord.RawAppCommandPermissionsUpdateEvent
+    ) -> None:
+        """A server's admins changed who may run the bot's commands (Integrations)."""
+        self.access.overrides_changed(payload.guild.id)
+
     def shard_latencies(self) -> list[tuple[int, float]]:
         """Each shard of this process with its gateway latency in seconds (finite only)."""
         return [(n, s) for n, s in sorted(self.latencies) if math.isfinite(s)]

@@ -104,6 +104,9 @@ class HelpdeskCog(commands.Cog):
             answer = await self.bot.service.ask(question, filters=Filters(), context=context)
         except QuestionError:
             return
+        except Exception:  # nobody asked the bot: say nothing, log the traceback
+            log.exception("answering help message %s failed", message.id)
+            return
         threshold = self.bot.settings.discord.auto_answer_confidence
         confident = answer.answered and answer.confidence >= threshold
         if not confident and await self.bot.curated.best(guild_id, answer.query) is None:
