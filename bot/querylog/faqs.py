@@ -116,7 +116,7 @@ def parse_export(data: bytes) -> list[Curated]:
     """The entries of an export file, or :class:`FaqError` saying what is wrong."""
     try:
         document: Any = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # nested without end, say
         raise FaqError("That file is not a curated-answer export (JSON).") from None
     if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
         raise FaqError("That file is not a curated-answer export of this bot.")
