@@ -26,7 +26,7 @@ from bot.model import Article, Filters
 from bot.text import lexicon
 from bot.text.analysis import camel_terms, is_unspaced, surface_words, terms_of_word
 from bot.text.dates import asked_dates
-from bot.text.typo import Speller
+from bot.text.typo import Speller, mend_identifier
 
 __all__ = [
     "FIELDS",
@@ -55,10 +55,6 @@ class Hit:
     # reranker measured it
     passage: float | None = None
     cosine: float | None = None  # its best vector's cosine to the question (semantic stage)
-
-
-# A longer identifier is left as it is (each part is looked up in the vocabulary).
-IDENTIFIER_PARTS_MAX = 6
 
 
 class Index:
@@ -165,7 +161,7 @@ class Index:
                 if typo_tolerance and typo:
                     suggestions = self.speller.suggest(word)
                 elif typo_tolerance and spaced and "_" in word:
-                    suggestions = self._identifier_fix(word)
+                    suggestions = mend_identifier(word, self.speller, self.known_word)
                 if suggestions:
                     corrections.append((word, suggestions[0]))
                     for suggestion in suggestions:
@@ -198,19 +194,9 @@ class Index:
             self.semantic.encode(text) if self.semantic is not None else None,
         )
 
-    def _identifier_fix(self, word: str) -> list[str]:
-        """A code identifier with a mistyped part (``model_validaor``) spelled as the
-        corpus spells it (``model_validator``); empty when no part needs or finds a fix."""
-        parts = word.split("_")
-        if len(parts) > IDENTIFIER_PARTS_MAX:
-            return []
-        fixed, changed = [], False
-        for part in parts:
-            known = all(term in self.doc_freq for term in terms_of_word(part))
-            suggestion = self.speller.suggest(part) if part.isalpha() and not known else []
-            fixed.append(suggestion[0] if suggestion else part)
-            changed = changed or bool(suggestion)
-        return ["_".join(fixed)] if changed else []
+    def known_word(self, word: str) -> bool:
+        """Whether every term of ``word`` is in the corpus."""
+        return all(term in self.doc_freq for term in terms_of_word(word))
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """The BM25 score of every article for ``terms`` (terms no article holds add nothing)."""

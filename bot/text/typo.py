@@ -10,7 +10,7 @@ alphabetically first.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 
 def _deletes(word: str) -> set[str]:
@@ -91,3 +91,22 @@ class Speller:
         scored.sort()
         best = scored[0][0]
         return [word for distance, _count, word in scored if distance == best][:limit]
+
+
+# A longer identifier is left as it is (each part is looked up in the vocabulary).
+IDENTIFIER_PARTS_MAX = 6
+
+
+def mend_identifier(word: str, speller: Speller, known: Callable[[str], bool]) -> list[str]:
+    """A code identifier with a mistyped part (``model_validaor``) spelled as the
+    corpus spells it (``model_validator``), as a one-item list; empty when no part
+    needs a fix or none is found. ``known`` tells a part the corpus holds."""
+    parts = word.split("_")
+    if len(parts) > IDENTIFIER_PARTS_MAX:
+        return []
+    fixed, changed = [], False
+    for part in parts:
+        suggestion = speller.suggest(part) if part.isalpha() and not known(part) else []
+        fixed.append(suggestion[0] if suggestion else part)
+        changed = changed or bool(suggestion)
+    return ["_".join(fixed)] if changed else []
