@@ -24,7 +24,7 @@ from bot.querylog.guilds import GuildSettings
 from bot.querylog.postgres import PostgresDatabase, numbered, redacted
 from bot.querylog.privacy import UserKeys
 from bot.querylog.stats import read_stats_from
-from bot.querylog.writer import QueryLog
+from bot.querylog.writer import BATCH_ROWS, QueryLog
 from tests.conftest import ROOT
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 pytest_plugins = ["tests.postgres"]
 WRITER = ROOT / "tests" / "scripts" / "log_writer.py"
+HELD = BATCH_ROWS - 1  # fewer than a batch, so nothing is written before the end
 
 
 def answer(question: str, answered: bool = True, filters: Filters | None = None) -> Answer:
@@ -165,7 +166,7 @@ def test_three_processes_log_to_one_server_and_lose_nothing(pg_url: str) -> None
 
 async def test_sigterm_flushes_every_queued_row_to_the_server(pg_url: str) -> None:
     writer = subprocess.Popen(
-        [sys.executable, str(WRITER), pg_url, "hold", "500"],
+        [sys.executable, str(WRITER), pg_url, "hold", str(HELD)],
         stdout=subprocess.PIPE,
         text=True,
         env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
@@ -175,4 +176,4 @@ async def test_sigterm_flushes_every_queued_row_to_the_server(pg_url: str) -> No
     assert await count(pg_url) == 0  # nothing written yet: the batch interval is an hour
     writer.send_signal(signal.SIGTERM)
     assert writer.wait(timeout=60) == 0
-    assert await count(pg_url) == 500
+    assert await count(pg_url) == HELD

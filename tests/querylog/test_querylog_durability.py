@@ -18,7 +18,7 @@ from bot.model import AskContext
 from bot.querylog.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.querylog.privacy import UserKeys
 from bot.querylog.stats import read_stats
-from bot.querylog.writer import QueryLog
+from bot.querylog.writer import BATCH_ROWS, QueryLog
 from bot.settings import Settings
 from tests.conftest import ROOT
 
@@ -42,13 +42,13 @@ def count_rows(db: Path) -> int:
 
 def test_sigterm_flushes_every_queued_row(tmp_path: Path) -> None:
     db = tmp_path / "log.sqlite3"
-    writer = start_writer(db, "hold", 500)
+    writer = start_writer(db, "hold", BATCH_ROWS - 1)  # fewer than a batch: none written
     assert writer.stdout is not None
     assert writer.stdout.readline().strip() == "queued"
     assert count_rows(db) == 0  # nothing written yet: the batch interval is an hour
     writer.send_signal(signal.SIGTERM)
     assert writer.wait(timeout=30) == 0
-    assert count_rows(db) == 500
+    assert count_rows(db) == BATCH_ROWS - 1
 
 
 def test_sigkill_mid_batch_keeps_every_committed_row(tmp_path: Path) -> None:
