@@ -74,6 +74,13 @@ class _Persistent(discord.ui.DynamicItem[Button], template=r"cb:none"):
         """The button again from its custom id's ``match``, with vote ``counts``."""
         raise NotImplementedError
 
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> _Persistent:
+        """The button again from a click on it (a vote button keeps the count it shows)."""
+        return cls.restore(match, _shown_counts(item))
+
 
 class VoteButton(_Persistent, template=rf"cb:vote:(?P<key>{KEY_PATTERN}):(?P<vote>up|down)"):
     """👍 or 👎 with how many people pressed it; a vote updates both counts."""
@@ -91,15 +98,6 @@ class VoteButton(_Persistent, template=rf"cb:vote:(?P<key>{KEY_PATTERN}):(?P<vot
                 row=1,
             )
         )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> VoteButton:
-        """The button again from its custom id (the count from its label)."""
-        label = getattr(item, "label", None) or ""
-        count = int(label) if label.isdigit() and len(label) < 10 else 0
-        return cls(match["key"], 1 if match["vote"] == "up" else -1, count)
 
     @classmethod
     def restore(cls, match: re.Match[str], counts: tuple[int, int]) -> VoteButton:
@@ -144,13 +142,6 @@ class MoreButton(
                 row=1,
             )
         )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> MoreButton:
-        """The button again from its custom id."""
-        return cls.restore(match, (0, 0))
 
     @classmethod
     def restore(cls, match: re.Match[str], counts: tuple[int, int]) -> MoreButton:
@@ -211,13 +202,6 @@ class DeleteButton(_Persistent, template=rf"cb:delete:(?P<key>{KEY_PATTERN})"):
         )
 
     @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> DeleteButton:
-        """The button again from its custom id."""
-        return cls(match["key"])
-
-    @classmethod
     def restore(cls, match: re.Match[str], counts: tuple[int, int]) -> DeleteButton:
         """The button again from its custom id."""
         return cls(match["key"])
@@ -251,13 +235,6 @@ class SolvedButton(_Persistent, template=rf"cb:solved:(?P<key>{KEY_PATTERN})"):
                 row=1,
             )
         )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
-    ) -> SolvedButton:
-        """The button again from its custom id."""
-        return cls(match["key"])
 
     @classmethod
     def restore(cls, match: re.Match[str], counts: tuple[int, int]) -> SolvedButton:
@@ -354,12 +331,13 @@ def _restored(item: discord.ui.Item[Any], counts: tuple[int, int] | None) -> dis
     for kind in PERSISTENT:
         match = kind.__discord_ui_compiled_template__.fullmatch(custom_id)
         if match is not None:
-            return kind.restore(match, counts or _shown_counts(item, match))
+            return kind.restore(match, counts or _shown_counts(item))
     return item
 
 
-def _shown_counts(item: discord.ui.Item[Any], match: re.Match[str]) -> tuple[int, int]:
-    """The count a vote button shows, as (up, down) for :meth:`VoteButton.restore`."""
+def _shown_counts(item: discord.ui.Item[Any]) -> tuple[int, int]:
+    """The count a vote button shows, as both (up, down) for :meth:`VoteButton.restore`
+    (which takes its own side)."""
     label = getattr(item, "label", None) or ""
     count = int(label) if label.isdigit() and len(label) < 10 else 0
     return (count, count)
