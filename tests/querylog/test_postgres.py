@@ -7,8 +7,6 @@ import contextlib
 import io
 import json
 import signal
-import subprocess
-import sys
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -26,12 +24,12 @@ from bot.querylog.privacy import UserKeys
 from bot.querylog.stats import read_stats_from
 from bot.querylog.writer import BATCH_ROWS, QueryLog
 from tests.conftest import ROOT
+from tests.querylog.writers import start_writer
 
 if TYPE_CHECKING:
     from tests.postgres import PostgresServer
 
 pytest_plugins = ["tests.postgres"]
-WRITER = ROOT / "tests" / "scripts" / "log_writer.py"
 HELD = BATCH_ROWS - 1  # fewer than a batch, so nothing is written before the end
 
 
@@ -145,15 +143,7 @@ async def test_a_lost_server_is_counted_and_the_log_reconnects(
 
 
 def test_three_processes_log_to_one_server_and_lose_nothing(pg_url: str) -> None:
-    writers = [
-        subprocess.Popen(
-            [sys.executable, str(WRITER), pg_url, "burst", "700"],
-            stdout=subprocess.PIPE,
-            text=True,
-            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        )
-        for _ in range(3)
-    ]
+    writers = [start_writer(pg_url, "burst", 700) for _ in range(3)]
     for writer in writers:
         out, _ = writer.communicate(timeout=120)
         assert writer.returncode == 0 and out.strip().endswith("done")
@@ -165,12 +155,7 @@ def test_three_processes_log_to_one_server_and_lose_nothing(pg_url: str) -> None
 
 
 async def test_sigterm_flushes_every_queued_row_to_the_server(pg_url: str) -> None:
-    writer = subprocess.Popen(
-        [sys.executable, str(WRITER), pg_url, "hold", str(HELD)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )
+    writer = start_writer(pg_url, "hold", HELD)
     assert writer.stdout is not None
     assert writer.stdout.readline().strip() == "queued"
     assert await count(pg_url) == 0  # nothing written yet: the batch interval is an hour

@@ -21,18 +21,7 @@ from bot.querylog.stats import read_stats
 from bot.querylog.writer import BATCH_ROWS, QueryLog
 from bot.settings import Settings
 from tests.conftest import ROOT
-
-WRITER = ROOT / "tests" / "scripts" / "log_writer.py"
-
-
-def start_writer(db: Path, mode: str, count: int) -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.Popen(
-        [sys.executable, str(WRITER), str(db), mode, str(count)],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+from tests.querylog.writers import start_writer
 
 
 def count_rows(db: Path) -> int:
