@@ -315,10 +315,13 @@ async def test_run_logs_its_start_up_at_info_by_default(
                 return
             lines.append(line.decode())
 
-    await asyncio.wait_for(read_until_invite(), 60)
-    process.send_signal(signal.SIGTERM)
-    rest = await asyncio.wait_for(process.stderr.read(), 60)
-    await process.wait()
+    try:
+        await asyncio.wait_for(read_until_invite(), 60)
+    finally:  # the bot stops whatever happened above
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        rest = await asyncio.wait_for(process.stderr.read(), 60)
+        await process.wait()
     output = "".join(lines) + rest.decode()
     assert process.returncode == 0, output
     for expected in ("index ", "answers need confidence", "slash commands", "logged in as"):
@@ -371,12 +374,15 @@ async def test_without_the_content_intent_one_warning_and_mentions_still_answere
                 return
             lines.append(line.decode())
 
-    await asyncio.wait_for(read_until("invite URL"), 60)
-    await no_intents_discord.send_message(f"<@{IDS.bot}> what is dojo", author=IDS.member)
-    reply = await no_intents_discord.wait_for_message(IDS.general, timeout=30)
-    process.send_signal(signal.SIGTERM)
-    rest = await asyncio.wait_for(process.stderr.read(), 60)
-    await process.wait()
+    try:
+        await asyncio.wait_for(read_until("invite URL"), 60)
+        await no_intents_discord.send_message(f"<@{IDS.bot}> what is dojo", author=IDS.member)
+        reply = await no_intents_discord.wait_for_message(IDS.general, timeout=30)
+    finally:  # the bot stops whatever happened above
+        if process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+        rest = await asyncio.wait_for(process.stderr.read(), 60)
+        await process.wait()
     output = "".join(lines) + rest.decode()
     assert process.returncode == 0, output
     assert "Dojo" in reply.embeds[0]["title"]
