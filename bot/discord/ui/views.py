@@ -54,6 +54,15 @@ def _bot(interaction: discord.Interaction) -> CorpusBotLike:
     return cast("CorpusBotLike", interaction.client)
 
 
+async def _asker_or_admin(interaction: discord.Interaction, key: str) -> bool:
+    """Whether the clicker asked the question behind ``key``, or administers the server."""
+    bot = _bot(interaction)
+    state = await bot.reply_state(key)
+    if state is not None and bot.is_asker(state, interaction.user.id):
+        return True
+    return await bot.may_administer(interaction)
+
+
 class _Persistent(discord.ui.DynamicItem[Button], template=r"cb:none"):
     """What every persistent button shares: a failing click gets one private sentence."""
 
@@ -208,10 +217,7 @@ class DeleteButton(_Persistent, template=rf"cb:delete:(?P<key>{KEY_PATTERN})"):
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Delete the answer if the clicker asked the question or administers the server."""
-        bot = _bot(interaction)
-        state = await bot.reply_state(self.key)
-        asker = state is not None and bot.is_asker(state, interaction.user.id)
-        if not (asker or await bot.may_administer(interaction)):
+        if not await _asker_or_admin(interaction, self.key):
             await send_private(interaction, NOT_YOURS)
             return
         await interaction.response.defer()
@@ -243,12 +249,10 @@ class SolvedButton(_Persistent, template=rf"cb:solved:(?P<key>{KEY_PATTERN})"):
 
     async def act(self, interaction: discord.Interaction) -> None:
         """Tag the post solved, take the button away, and say so."""
-        bot = _bot(interaction)
-        state = await bot.reply_state(self.key)
-        asker = state is not None and bot.is_asker(state, interaction.user.id)
-        if not (asker or await bot.may_administer(interaction)):
+        if not await _asker_or_admin(interaction, self.key):
             await send_private(interaction, NOT_YOURS)
             return
+        bot = _bot(interaction)
         note = await tag_solved(interaction)
         message = interaction.message
         if message is not None:
