@@ -37,9 +37,20 @@ class FaqError(ValueError):
     """A curated answer that cannot be stored, with a sentence saying why."""
 
 
+def tidy_name(name: str) -> str:
+    """A curated answer's name as stored: its words, one space apart."""
+    return " ".join(name.split())
+
+
+def find_faq(entries: Sequence[Curated], name: str) -> Curated | None:
+    """The entry named ``name``, whatever its case and spacing."""
+    wanted = tidy_name(name).casefold()
+    return next((e for e in entries if e.name.casefold() == wanted), None)
+
+
 def checked(name: str, text: str, link: str | None) -> Curated:
     """An entry within the limits (names and text tidied), or :class:`FaqError`."""
-    name, text = " ".join(name.split()), text.strip()
+    name, text = tidy_name(name), text.strip()
     link = (link or "").strip() or None
     if not name or not text:
         raise FaqError("A curated answer needs a name and a text.")
@@ -86,8 +97,7 @@ async def edit_faq(
 ) -> Curated:
     """Change an existing curated answer's text and link (None keeps what it has; the
     link ``none`` removes it); returns it as stored, or :class:`FaqError`."""
-    wanted = " ".join(name.split()).casefold()
-    found = next((e for e in await list_faqs(db, guild_id) if e.name.casefold() == wanted), None)
+    found = find_faq(await list_faqs(db, guild_id), name)
     if found is None:
         raise FaqError(f"There is no curated answer named {name!r}.")
     new_link = found.link if link is None else (None if link.strip() == "none" else link)
@@ -99,7 +109,7 @@ async def edit_faq(
 
 async def remove_faq(db: Connection, guild_id: int, name: str) -> None:
     """Delete a curated answer, or :class:`FaqError` if there is none by that name."""
-    removed = await db.execute(DELETE, (guild_id, " ".join(name.split())))
+    removed = await db.execute(DELETE, (guild_id, tidy_name(name)))
     await db.commit()
     if removed == 0:
         raise FaqError(f"There is no curated answer named {name!r}.")

@@ -28,9 +28,11 @@ from bot.querylog.faqs import (
     checked,
     edit_faq,
     export_text,
+    find_faq,
     import_faqs,
     parse_export,
     remove_faq,
+    tidy_name,
 )
 
 if TYPE_CHECKING:
@@ -41,8 +43,8 @@ log = logging.getLogger(__name__)
 AUTOCOMPLETE_MAX = 25
 IMPORT_BYTES_MAX = 512 * 1024
 NO_DATABASE = "This bot keeps no database, so it has no curated answers."
-# A change to the curated answers, run on one connection.
-Change = Callable[[Connection], Awaitable[object]]
+# A change to one server's curated answers (connection, server id).
+Change = Callable[[Connection, int], Awaitable[object]]
 UNAVAILABLE = "Sorry \u2014 the curated answers cannot be reached right now; try again later."
 
 
@@ -73,10 +75,10 @@ class FaqCog(commands.GroupCog, group_name="faq", group_description="Curated ans
 
     async def _store(self, interaction: discord.Interaction, change: Change, done: str) -> None:
         """Run ``change`` on the database and report it privately."""
-        assert self.bot.querylog is not None and interaction.guild_id is not None
+        assert self.bot.querylog is not None and interaction.guild_id is not None  # guild_only
         try:
             async with self.bot.querylog.connection() as db:
-                await change(db)
+                await change(db, interaction.guild_id)
         except FaqError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
@@ -96,8 +98,7 @@ class FaqCog(commands.GroupCog, group_name="faq", group_description="Curated ans
         entries = await self._entries(interaction)
         if entries is None:
             return
-        wanted = " ".join(name.split()).casefold()
-        entry = next((e for e in entries if e.name.casefold() == wanted), None)
+        entry = find_faq(entries, name)
         if entry is None:
             message = f"There is no curated answer named \u201c{escape(cut(name, 100))}\u201d."
             await interaction.response.send_message(message, ephemeral=True)
@@ -138,11 +139,9 @@ class FaqCog(commands.GroupCog, group_name="faq", group_description="Curated ans
         except FaqError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
-        assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
         await self._store(
             interaction,
-            lambda db: add_faq(db, guild_id, entry),
+            lambda db, guild: add_faq(db, guild, entry),
             f"Added \u201c{escape(entry.name)}\u201d.",
         )
 
@@ -162,12 +161,10 @@ class FaqCog(commands.GroupCog, group_name="faq", group_description="Curated ans
         """Change a curated answer's text or link."""
         if not await self._admin(interaction):
             return
-        assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
-        shown = escape(cut(" ".join(name.split()), 100))
+        shown = escape(cut(tidy_name(name), 100))
         await self._store(
             interaction,
-            lambda db: edit_faq(db, guild_id, name, text, link),
+            lambda db, guild: edit_faq(db, guild, name, text, link),
             f"Changed \u201c{shown}\u201d.",
         )
 
@@ -179,11 +176,9 @@ class FaqCog(commands.GroupCog, group_name="faq", group_description="Curated ans
         """Delete a curated answer."""
         if not await self._admin(interaction):
             return
-        assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
         await self._store(
             interaction,
-            lambda db: remove_faq(db, guild_id, name),
+            lambda db, guild: remove_faq(db, guild, name),
             f"Removed \u201c{escape(cut(name, 100))}\u201d.",
         )
 
@@ -235,11 +230,9 @@ class FaqCog(commands.GroupCog, group_name="faq", group_description="Curated ans
         except discord.HTTPException:
             await interaction.response.send_message("That file cannot be read.", ephemeral=True)
             return
-        assert interaction.guild_id is not None
-        guild_id = interaction.guild_id
         await self._store(
             interaction,
-            lambda db: import_faqs(db, guild_id, entries),
+            lambda db, guild: import_faqs(db, guild, entries),
             f"Imported {len(entries)} curated answers.",
         )
 
