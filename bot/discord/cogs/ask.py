@@ -131,21 +131,7 @@ class AskCog(commands.Cog):
         except ValueError as exc:
             await interaction.response.send_message(str(exc), ephemeral=True)
             return
-        await interaction.response.defer(ephemeral=private, thinking=True)
-        context = AskContext(
-            "slash",
-            interaction.user.id,
-            interaction.guild_id,
-            interaction.channel_id,
-            reply_key=new_reply_key(),
-        )
-        try:
-            answer = await self._answer(question, filters, context)
-        except QuestionError as exc:
-            await send_private(interaction, str(exc))
-            return
-        reply = await compose_reply(self.bot, answer, context)
-        await interaction.followup.send(embeds=reply.embeds, view=reply.view, ephemeral=private)
+        await self._answer_interaction(interaction, "slash", question, filters, private=private)
 
     async def ask_about_message(
         self, interaction: discord.Interaction, message: discord.Message
@@ -157,22 +143,41 @@ class AskCog(commands.Cog):
             return
         if await self._refused_interaction(interaction):
             return
-        await interaction.response.defer(thinking=True)
+        content = f"Answering {message.jump_url}"
+        await self._answer_interaction(interaction, "menu", question, Filters(), content=content)
+
+    async def _answer_interaction(
+        self,
+        interaction: discord.Interaction,
+        surface: str,
+        question: str,
+        filters: Filters,
+        *,
+        private: bool = False,
+        content: str | None = None,
+    ) -> None:
+        """Defer, answer, and send the reply with its buttons (``private``: to the asker
+        only; ``content``: a line above it)."""
+        await interaction.response.defer(ephemeral=private, thinking=True)
         context = AskContext(
-            "menu",
+            surface,
             interaction.user.id,
             interaction.guild_id,
             interaction.channel_id,
             reply_key=new_reply_key(),
         )
         try:
-            answer = await self._answer(question, Filters(), context)
+            answer = await self._answer(question, filters, context)
         except QuestionError as exc:
             await send_private(interaction, str(exc))
             return
         reply = await compose_reply(self.bot, answer, context)
-        content = f"Answering {message.jump_url}"
-        await interaction.followup.send(content=content, embeds=reply.embeds, view=reply.view)
+        await interaction.followup.send(
+            content=content or discord.utils.MISSING,
+            embeds=reply.embeds,
+            view=reply.view,
+            ephemeral=private,
+        )
 
     @ask.autocomplete("topic")
     async def topic_choices(
