@@ -27,23 +27,45 @@ class Curated:
     link: str | None = None
 
 
-def match_share(question: str, entry: Curated) -> float:
-    """How well ``entry`` answers ``question``: 0 unless it matches, else the share of
-    the question's words it holds."""
-    asked = set(analyze(question[:QUESTION_CHARS_MAX]))
-    name = set(analyze(entry.name))
-    if not asked or not name or not name <= asked:
+@dataclass(frozen=True, slots=True)
+class CuratedTerms:
+    """A curated answer with its analysed words, made once for every question after."""
+
+    entry: Curated
+    name: frozenset[str]
+    held: frozenset[str]  # the words of its name and of its text
+
+
+def terms_of(entry: Curated) -> CuratedTerms:
+    """``entry`` analysed for matching."""
+    name = frozenset(analyze(entry.name))
+    return CuratedTerms(entry, name, name | frozenset(analyze(entry.text[:QUESTION_CHARS_MAX])))
+
+
+def _share(asked: frozenset[str], terms: CuratedTerms) -> float:
+    if not asked or not terms.name or not terms.name <= asked:
         return 0.0
-    held = name | set(analyze(entry.text[:QUESTION_CHARS_MAX]))
-    share = len(asked & held) / len(asked)
+    share = len(asked & terms.held) / len(asked)
     return share if share >= MIN_QUESTION_SHARE else 0.0
 
 
-def best_curated(question: str, entries: Sequence[Curated]) -> Curated | None:
-    """The curated answer that answers ``question`` best, or None when none matches."""
+def _asked(question: str) -> frozenset[str]:
+    return frozenset(analyze(question[:QUESTION_CHARS_MAX]))
+
+
+def match_share(question: str, entry: Curated) -> float:
+    """How well ``entry`` answers ``question``: 0 unless it matches, else the share of
+    the question's words it holds."""
+    return _share(_asked(question), terms_of(entry))
+
+
+def best_curated(question: str, entries: Sequence[CuratedTerms]) -> Curated | None:
+    """The curated answer that answers ``question`` best, or None when none matches
+    (the question is analysed once, the entries were when they were read)."""
+    asked = _asked(question)
     best, best_share = None, 0.0
-    for entry in entries:
-        share = match_share(question, entry)
+    for terms in entries:
+        share = _share(asked, terms)
         if share > best_share:
-            best, best_share = entry, share
+            best, best_share = terms.entry, share
     return best

@@ -8,12 +8,12 @@ Integrations settings grant the command (:mod:`bot.discord.overrides`).
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import discord
 
 from bot.discord.overrides import override_allows
+from bot.discord.timed import Timed
 from bot.querylog.backend import STORE_ERRORS
 from bot.querylog.guilds import GuildSettings
 from bot.querylog.writer import QueryLog
@@ -35,30 +35,29 @@ class Access:
         self.client = client
         self.querylog = querylog
         self.owner_ids = owner_ids
-        self._cache: dict[int, tuple[float, GuildSettings]] = {}
-        self._overrides: dict[int, tuple[float, list[Any]]] = {}
+        self._settings: Timed[GuildSettings] = Timed(SETTINGS_TTL_SECONDS)
+        self._overrides: Timed[list[Any]] = Timed(SETTINGS_TTL_SECONDS)
 
     async def settings_for(self, guild_id: int | None) -> GuildSettings:
         """A server's settings (the defaults for DMs, or when they cannot be read)."""
         if guild_id is None or self.querylog is None:
             return GuildSettings()
-        cached = self._cache.get(guild_id)
-        if cached is not None and time.monotonic() - cached[0] < SETTINGS_TTL_SECONDS:
-            return cached[1]
+        cached = self._settings.fresh(guild_id)
+        if cached is not None:
+            return cached
         try:
             settings = await self.querylog.guild_settings(guild_id)
         except STORE_ERRORS as exc:
             log.warning("server %s: settings cannot be read (%s); using defaults", guild_id, exc)
-            settings = cached[1] if cached else GuildSettings()
-        self._cache[guild_id] = (time.monotonic(), settings)
-        return settings
+            settings = self._settings.last(guild_id) or GuildSettings()
+        return self._settings.put(guild_id, settings)
 
     async def save(self, guild_id: int, settings: GuildSettings) -> None:
         """Store a server's settings; raises :class:`sqlite3.Error` or :class:`OSError`."""
         if self.querylog is None:
             raise OSError("this bot keeps no database")
         await self.querylog.save_guild_settings(guild_id, settings)
-        self._cache[guild_id] = (time.monotonic(), settings)
+        self._settings.put(guild_id, settings)
 
     async def may_administer(self, interaction: discord.Interaction) -> bool:
         """Whether the user may run admin commands here (see the module's docstring)."""
@@ -80,9 +79,9 @@ class Access:
     async def _overrides_of(self, application_id: int, guild_id: int) -> list[Any]:
         """The server's command permission overrides (read at most every
         :data:`SETTINGS_TTL_SECONDS`, at once after Discord says they changed)."""
-        cached = self._overrides.get(guild_id)
-        if cached is not None and time.monotonic() - cached[0] < SETTINGS_TTL_SECONDS:
-            return cached[1]
+        cached = self._overrides.fresh(guild_id)
+        if cached is not None:
+            return cached
         try:
             payload = await self.client.http.get_guild_application_command_permissions(
                 application_id, guild_id
@@ -90,13 +89,11 @@ class Access:
         except discord.HTTPException as exc:
             log.info("server %s: command permissions not readable (%s)", guild_id, exc)
             return []
-        found = payload if isinstance(payload, list) else []
-        self._overrides[guild_id] = (time.monotonic(), found)
-        return found
+        return self._overrides.put(guild_id, payload if isinstance(payload, list) else [])
 
     def overrides_changed(self, guild_id: int) -> None:
         """Forget a server's overrides: Discord said they changed."""
-        self._overrides.pop(guild_id, None)
+        self._overrides.forget(guild_id)
 
     async def _granted(
         self, interaction: discord.Interaction, guild_id: int, roles: set[int]

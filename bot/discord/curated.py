@@ -4,12 +4,12 @@ put first in a reply."""
 from __future__ import annotations
 
 import logging
-import time
 
 import discord
 
 from bot.answer.build import Answer
-from bot.answer.curated import Curated, best_curated
+from bot.answer.curated import Curated, CuratedTerms, best_curated, terms_of
+from bot.discord.timed import Timed
 from bot.discord.ui.embeds import curated_embed
 from bot.querylog.backend import STORE_ERRORS
 from bot.querylog.faqs import list_faqs
@@ -27,32 +27,36 @@ class CuratedAnswers:
     def __init__(self, querylog: QueryLog | None) -> None:
         """Read from ``querylog``'s database (none: no curated answers)."""
         self.querylog = querylog
-        self._cache: dict[int, tuple[float, list[Curated]]] = {}
+        self._terms: Timed[list[CuratedTerms]] = Timed(FAQ_TTL_SECONDS)
+
+    async def _read(self, guild_id: int | None) -> list[CuratedTerms]:
+        """A server's curated answers, analysed once a read (none in DMs, or when they
+        cannot be read)."""
+        if guild_id is None or self.querylog is None:
+            return []
+        cached = self._terms.fresh(guild_id)
+        if cached is not None:
+            return cached
+        try:
+            async with self.querylog.connection() as db:
+                terms = [terms_of(entry) for entry in await list_faqs(db, guild_id)]
+        except STORE_ERRORS as exc:
+            log.warning("server %s: curated answers cannot be read (%s)", guild_id, exc)
+            terms = self._terms.last(guild_id) or []
+        return self._terms.put(guild_id, terms)
 
     async def entries(self, guild_id: int | None) -> list[Curated]:
         """A server's curated answers (none in DMs, or when they cannot be read)."""
-        if guild_id is None or self.querylog is None:
-            return []
-        cached = self._cache.get(guild_id)
-        if cached is not None and time.monotonic() - cached[0] < FAQ_TTL_SECONDS:
-            return cached[1]
-        try:
-            async with self.querylog.connection() as db:
-                entries = await list_faqs(db, guild_id)
-        except STORE_ERRORS as exc:
-            log.warning("server %s: curated answers cannot be read (%s)", guild_id, exc)
-            entries = cached[1] if cached else []
-        self._cache[guild_id] = (time.monotonic(), entries)
-        return entries
+        return [terms.entry for terms in await self._read(guild_id)]
 
     def changed(self, guild_id: int) -> None:
         """Forget the cached entries of a server whose answers were just changed."""
-        self._cache.pop(guild_id, None)
+        self._terms.forget(guild_id)
 
     async def best(self, guild_id: int | None, question: str) -> Curated | None:
         """The server's curated answer for ``question``, if one matches well."""
-        entries = await self.entries(guild_id)
-        return best_curated(question, entries) if entries else None
+        terms = await self._read(guild_id)
+        return best_curated(question, terms) if terms else None
 
 
 def reply_embeds(

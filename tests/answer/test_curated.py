@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.answer.curated import Curated, best_curated, match_share
+from bot.answer.curated import Curated, best_curated, match_share, terms_of
 
 RESET = Curated("reset password", "Open Settings, then Account, and choose Reset password.")
 INSTALL = Curated("install on windows", "Run the installer as an administrator.")
@@ -22,7 +22,10 @@ def test_most_of_the_question_must_be_held() -> None:
 
 
 def test_the_best_match_wins_and_none_when_nothing_matches() -> None:
-    entries = [INSTALL, RESET, Curated("password", "Passwords are at least 12 characters.")]
+    entries = [
+        terms_of(e)
+        for e in (INSTALL, RESET, Curated("password", "Passwords are at least 12 characters."))
+    ]
     assert best_curated("how to reset my password", entries) == RESET
     assert best_curated("installing it on windows 11?", entries) == INSTALL
     assert best_curated("what is the weather like", entries) is None

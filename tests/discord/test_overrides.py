@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.discord.cogs.helpdesk import looks_like_question
 from bot.discord.overrides import override_allows
+from bot.discord.timed import Timed
 
 GUILD, APP, COMMAND, USER, ROLE, CHANNEL = 100, 200, 300, 400, 500, 600
 
@@ -68,3 +69,14 @@ def test_what_counts_as_a_question_in_a_help_channel() -> None:
         assert looks_like_question(text), text
     for text in ("thanks all, see you", "lol", "what?", "ok cool " * 10_000):
         assert not looks_like_question(text), text
+
+
+def test_timed_values_are_trusted_for_their_time_only() -> None:
+    kept: Timed[str] = Timed(3600)
+    assert kept.fresh(1) is None and kept.last(1) is None
+    assert kept.put(1, "a") == "a" and kept.fresh(1) == "a"
+    kept.forget(1)
+    assert kept.fresh(1) is None
+    expired: Timed[str] = Timed(0)
+    expired.put(2, "b")
+    assert expired.fresh(2) is None and expired.last(2) == "b"  # old, but there to fall back on
