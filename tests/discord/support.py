@@ -55,6 +55,18 @@ def buttons(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [item for row in components for item in row["components"]]
 
 
+def button_ids(components: list[dict[str, Any]]) -> dict[str, str]:
+    """The custom ids of the buttons that have one, by text label ("More results",
+    "Solved"), else by emoji (👍 and 👎, whose label is a count, and 🗑)."""
+    found: dict[str, str] = {}
+    for b in buttons(components):
+        if "custom_id" in b:
+            label = b.get("label") or ""
+            name = label if label and not label.isdigit() else (b.get("emoji") or {}).get("name")
+            found[str(name)] = b["custom_id"]
+    return found
+
+
 async def ask(
     fake: FakeDiscord, question: str, user: int = IDS.member, **options: str
 ) -> MessageRecord:

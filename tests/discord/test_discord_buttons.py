@@ -4,35 +4,17 @@ for the asker, count votes, and delete an answer for its asker or an admin."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest_asyncio
 
 from bot.discord.bot import CorpusBot
 from bot.discord.ui.views import NOT_YOURS, TOO_OLD
 from bot.querylog.stats import read_stats
 from fakediscord import IDS, FakeDiscord, MessageRecord
-from tests.discord.support import EPHEMERAL, ask, buttons, running_corpus_bot
+from tests.discord.support import EPHEMERAL, ask, button_ids, buttons, running_corpus_bot
 
 pytest_plugins = ["fakediscord.fixtures"]
 UP, DOWN, BIN = "\N{THUMBS UP SIGN}", "\N{THUMBS DOWN SIGN}", "\N{WASTEBASKET}"
-
-
-@pytest_asyncio.fixture
-async def corpus_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[CorpusBot]:
-    async with running_corpus_bot(tmp_path) as bot:
-        yield bot
-
-
-def button_ids(components: list[dict[str, Any]]) -> dict[str, str]:
-    """Custom ids by emoji or label."""
-    found: dict[str, str] = {}
-    for b in buttons(components):
-        if "custom_id" in b:
-            found[str((b.get("emoji") or {}).get("name") or b.get("label"))] = b["custom_id"]
-    return found
 
 
 def vote_labels(components: list[dict[str, Any]]) -> dict[str, str | None]:

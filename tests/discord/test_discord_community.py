@@ -34,17 +34,12 @@ from tests.discord.support import (
     MANAGE_GUILD_BIT,
     NO_PERMISSIONS,
     ask,
+    button_ids,
     buttons,
     running_corpus_bot,
 )
 
 pytest_plugins = ["fakediscord.fixtures"]
-
-
-@pytest_asyncio.fixture
-async def corpus_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[CorpusBot]:
-    async with running_corpus_bot(tmp_path) as bot:
-        yield bot
 
 
 async def test_ask_the_corpus_about_a_members_message(
@@ -251,10 +246,7 @@ async def test_a_new_forum_post_is_answered_inside_it_once(
     assert answer.embeds[0]["title"].startswith("How Tesla is using a supercomputer")
     assert answer.message_reference is not None
     assert answer.message_reference["message_id"] == str(post.id)
-    ids = {
-        b.get("label") or b["emoji"]["name"]: b.get("custom_id") for b in buttons(answer.components)
-    }
-    assert ids["Solved"] is not None and ids["Solved"].startswith("cb:solved:")
+    assert button_ids(answer.components)["Solved"].startswith("cb:solved:")
     # the same first message again (a replayed event, another process): not answered twice
     await fake_discord.dispatch("MESSAGE_CREATE", delivered)
     # a reply inside the post is not a new question
@@ -278,7 +270,7 @@ async def test_solved_tags_the_post_for_its_author(
         tags=[BUG_TAG],
     )
     answer = await fake_discord.wait_for_message(post.id)
-    solved = next(b["custom_id"] for b in buttons(answer.components) if b.get("label") == "Solved")
+    solved = button_ids(answer.components)["Solved"]
     other = await fake_discord.click_button(answer.id, solved, user=HELPER)
     assert (await other.wait_callback())["data"]["content"] == NOT_YOURS
     record = await fake_discord.click_button(answer.id, solved, user=IDS.member)

@@ -6,12 +6,10 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from bot.app import build_service
 from bot.discord.bot import CorpusBot
@@ -32,12 +30,6 @@ from tests.discord.support import (
 )
 
 pytest_plugins = ["fakediscord.fixtures"]
-
-
-@pytest_asyncio.fixture
-async def corpus_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[CorpusBot]:
-    async with running_corpus_bot(tmp_path) as bot:
-        yield bot
 
 
 async def test_login_syncs_commands_once(fake_discord: FakeDiscord, corpus_bot: CorpusBot) -> None:

@@ -5,17 +5,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest_asyncio
 
 from bot.discord.bot import CorpusBot
 from bot.discord.cogs.admin import NOT_ALLOWED
 from bot.discord.ui.embeds import CURATED_FOOTER
 from fakediscord import IDS, FakeDiscord, UploadedFile
-from tests.discord.support import EPHEMERAL, NO_PERMISSIONS, ask, running_corpus_bot
+from tests.discord.support import EPHEMERAL, NO_PERMISSIONS, ask
 
 pytest_plugins = ["fakediscord.fixtures"]
 RESET = {
@@ -23,12 +19,6 @@ RESET = {
     "text": "Open **Settings → Account** and choose *Reset password*. @everyone",
     "link": "https://example.com/help/reset",
 }
-
-
-@pytest_asyncio.fixture
-async def corpus_bot(fake_discord: FakeDiscord, tmp_path: Path) -> AsyncIterator[CorpusBot]:
-    async with running_corpus_bot(tmp_path) as bot:
-        yield bot
 
 
 async def faq(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fakediscord import IDS, FakeDiscord
-from tests.discord.support import EPHEMERAL, ask, buttons, running_corpus_bot
+from tests.discord.support import EPHEMERAL, ask, button_ids, running_corpus_bot
 
 pytest_plugins = ["fakediscord.fixtures", "tests.postgres"]
 
@@ -25,11 +25,7 @@ async def test_everything_stored_works_on_postgres(
             "config admin-role", {"role": IDS.admin_role}, user=IDS.owner
         )
         assert (await config.wait_callback())["data"]["flags"] & EPHEMERAL
-    ids = {
-        str(b.get("label") or b["emoji"]["name"]): str(b["custom_id"])
-        for b in buttons(reply.components)
-        if "custom_id" in b
-    }
+    ids = button_ids(reply.components)
     async with running_corpus_bot(tmp_path, **on_postgres):  # a restart: state from the server
         vote = await fake_discord.click_button(reply.id, ids["\N{THUMBS UP SIGN}"], user=IDS.admin)
         assert (await vote.wait_callback())["type"] == 7

@@ -4,10 +4,7 @@ only the servers of its own shard (``(guild_id >> 22) % shard_count``)."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import sqlite3
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -23,9 +20,8 @@ from fakediscord import (
     default_config,
     patched_discord,
 )
-from tests.conftest import ROOT
+from tests.discord.processes import read_until, start_bot, stop_bot
 
-RUN_AGAINST = ROOT / "tests" / "scripts" / "run_against.py"
 TOKEN = "MTIwMDAwMDAwMDAwMDAwMDAwMQ.GfAkEt.sh4rd-t0k3n"
 OTHER_GUILD, OTHER_CHANNEL = 1200000000004194404, 1200000000004194405  # shard 0 of 2
 # IDS.guild (1200000000000000100) is on shard 1 of 2
@@ -52,39 +48,13 @@ async def two_guilds() -> AsyncIterator[FakeDiscord]:
 
 
 async def start_shard(fake: FakeDiscord, shard: int, folder: Path) -> asyncio.subprocess.Process:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_"))}
-    env.update(
-        {
-            "DISCORD_TOKEN": TOKEN,
-            "PYTHONPATH": str(ROOT),
-            "BOT_DISCORD_SHARD_COUNT": "2",
-            "BOT_DISCORD_SHARD_IDS": str(shard),
-            "BOT_CORPUS_INDEX_CACHE": str(folder / "index"),
-        }
-    )
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(RUN_AGAINST),
-        fake.api_url,
-        fake.gateway_url,
-        "--",
-        "run",
-        "--db",
-        str(folder / "log.sqlite3"),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE,
-    )
-
-
-async def ready(process: asyncio.subprocess.Process, lines: list[str]) -> None:
-    assert process.stderr is not None
-    while not any("invite URL" in line for line in lines):
-        line = await process.stderr.readline()
-        if not line:
-            raise AssertionError("".join(lines))
-        lines.append(line.decode())
+    env = {
+        "DISCORD_TOKEN": TOKEN,
+        "BOT_DISCORD_SHARD_COUNT": "2",
+        "BOT_DISCORD_SHARD_IDS": str(shard),
+        "BOT_CORPUS_INDEX_CACHE": str(folder / "index"),
+    }
+    return await start_bot(fake.api_url, fake.gateway_url, folder / "log.sqlite3", env)
 
 
 def questions(db: Path) -> list[tuple[int, str]]:
@@ -99,10 +69,11 @@ async def test_two_shard_processes_each_answer_their_own_servers(
     processes = [await start_shard(two_guilds, n, folders[n]) for n in (0, 1)]
     logs: list[list[str]] = [[], []]
     try:
-        await asyncio.wait_for(
-            asyncio.gather(*(ready(p, lines) for p, lines in zip(processes, logs, strict=True))),
-            120,
+        ready = (
+            read_until(p, lines, "invite URL") for p, lines in zip(processes, logs, strict=True)
         )
+        await asyncio.wait_for(asyncio.gather(*ready), 120)
+        assert all(any("invite URL" in line for line in lines) for lines in logs), logs
         await two_guilds.wait_for_shards(2)
         identified = sorted(op["d"]["shard"] for op in two_guilds.gateway_ops if op["op"] == 2)
         assert identified == [[0, 2], [1, 2]]
@@ -117,17 +88,9 @@ async def test_two_shard_processes_each_answer_their_own_servers(
             assert reply.embeds and reply.message_reference is not None
         latency = await shard_latency_in_stats(two_guilds)
         assert latency.startswith("shard 1: ") and latency.endswith(" ms")  # its own shard only
-    finally:
-        for process in processes:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        for process, lines in zip(processes, logs, strict=True):
-            assert process.stderr is not None
-            rest = await asyncio.wait_for(process.stderr.read(), 60)
-            await process.wait()
-            lines.append(rest.decode())
-    for n, lines in enumerate(logs):
-        output = "".join(lines)
+    finally:  # both bots stop whatever happened above
+        outputs = [await stop_bot(p, lines) for p, lines in zip(processes, logs, strict=True)]
+    for n, output in enumerate(outputs):
         assert processes[n].returncode == 0, output
         assert f"shard {n} of 2 ready: 1 servers" in output, output
     assert [q for _g, q in questions(folders[0] / "log.sqlite3")] == ["what is dojo"]

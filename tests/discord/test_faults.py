@@ -7,7 +7,6 @@ import asyncio
 import io
 import logging
 import os
-import signal
 import socket
 import sqlite3
 import sys
@@ -26,9 +25,9 @@ from bot.redact import MASK, RedactingFilter, install_redaction, remove_redactio
 from bot.settings import Settings
 from fakediscord import IDS, FakeDiscord, default_config, patched_discord
 from tests.conftest import ROOT
+from tests.discord.processes import read_until, start_bot, stop_bot
 
 TOKEN = "MTIwMDAwMDAwMDAwMDAwMDAwMQ.GfAkEt.0k3n-sh0uld-n3v3r-b3-pr1nt3d"
-RUN_AGAINST = ROOT / "tests" / "scripts" / "run_against.py"
 INJECTIONS = [
     "'; DROP TABLE queries; --",
     "Robert'); DROP TABLE queries;--",
@@ -219,21 +218,12 @@ def closed_port() -> int:
 
 
 async def run_bot_process(api_base: str, gateway: str, tmp_path: Path) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_"))}
-    env.update({"DISCORD_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)})
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(RUN_AGAINST),
+    process = await start_bot(
         api_base,
         gateway,
-        "--",
-        "run",
-        "--db",
-        str(tmp_path / "q.sqlite3"),
-        cwd=ROOT,
-        env=env,
+        tmp_path / "q.sqlite3",
+        {"DISCORD_TOKEN": TOKEN},
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(process.communicate(), 120)
     assert process.returncode is not None
@@ -288,41 +278,17 @@ async def open_discord() -> AsyncIterator[FakeDiscord]:
 async def test_run_logs_its_start_up_at_info_by_default(
     open_discord: FakeDiscord, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_"))}
-    env.update({"DISCORD_TOKEN": TOKEN, "PYTHONPATH": str(ROOT)})
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(RUN_AGAINST),
+    process = await start_bot(
         open_discord.api_url,
         open_discord.gateway_url,
-        "--",
-        "run",
-        "--db",
-        str(tmp_path / "q.sqlite3"),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        tmp_path / "q.sqlite3",
+        {"DISCORD_TOKEN": TOKEN},
     )
-    assert process.stderr is not None
     lines: list[str] = []
-
-    async def read_until_invite() -> None:
-        assert process.stderr is not None
-        while not any("invite URL" in line for line in lines):
-            line = await process.stderr.readline()
-            if not line:
-                return
-            lines.append(line.decode())
-
     try:
-        await asyncio.wait_for(read_until_invite(), 60)
+        await asyncio.wait_for(read_until(process, lines, "invite URL"), 60)
     finally:  # the bot stops whatever happened above
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        rest = await asyncio.wait_for(process.stderr.read(), 60)
-        await process.wait()
-    output = "".join(lines) + rest.decode()
+        output = await stop_bot(process, lines)
     assert process.returncode == 0, output
     for expected in ("index ", "answers need confidence", "slash commands", "logged in as"):
         assert expected in output, (expected, output)
@@ -341,49 +307,19 @@ async def no_intents_discord() -> AsyncIterator[FakeDiscord]:
 async def test_without_the_content_intent_one_warning_and_mentions_still_answered(
     no_intents_discord: FakeDiscord, tmp_path: Path
 ) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("BOT_", "DISCORD_"))}
-    env.update(
-        {
-            "DISCORD_TOKEN": TOKEN,
-            "PYTHONPATH": str(ROOT),
-            "BOT_DISCORD_AUTO_ANSWER_CHANNELS": str(IDS.other),
-        }
-    )
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        str(RUN_AGAINST),
+    process = await start_bot(
         no_intents_discord.api_url,
         no_intents_discord.gateway_url,
-        "--",
-        "run",
-        "--db",
-        str(tmp_path / "q.sqlite3"),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        tmp_path / "q.sqlite3",
+        {"DISCORD_TOKEN": TOKEN, "BOT_DISCORD_AUTO_ANSWER_CHANNELS": str(IDS.other)},
     )
-    assert process.stderr is not None
     lines: list[str] = []
-
-    async def read_until(text: str) -> None:
-        assert process.stderr is not None
-        while not any(text in line for line in lines):
-            line = await process.stderr.readline()
-            if not line:
-                return
-            lines.append(line.decode())
-
     try:
-        await asyncio.wait_for(read_until("invite URL"), 60)
+        await asyncio.wait_for(read_until(process, lines, "invite URL"), 60)
         await no_intents_discord.send_message(f"<@{IDS.bot}> what is dojo", author=IDS.member)
         reply = await no_intents_discord.wait_for_message(IDS.general, timeout=30)
     finally:  # the bot stops whatever happened above
-        if process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-        rest = await asyncio.wait_for(process.stderr.read(), 60)
-        await process.wait()
-    output = "".join(lines) + rest.decode()
+        output = await stop_bot(process, lines)
     assert process.returncode == 0, output
     assert "Dojo" in reply.embeds[0]["title"]
     assert output.count("Discord refused the Message Content intent") == 1, output
