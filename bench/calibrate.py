@@ -50,8 +50,8 @@ from bot.corpus.loader import LoadOptions
 from bot.index.assemble import assemble
 from bot.index.search import Index
 from bot.index.store import settings_key
-from bot.service import build_index, semantic_stage
 from bot.settings import load_settings
+from bot.snapshot import build_index, semantic_stage
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "corpora"

@@ -8,9 +8,13 @@ answers the same questions; it prints one JSON line, and a table follows.
 
 - build: from the first file read to a ready index (parsing with
   ``bot.corpus.loader``, analysis with ``bot.text.analysis``, indexing); for the project,
-  ``Service.start()`` (everything the bot does before it can answer).
+  ``Service.start(fresh=False)`` (everything the bot does before it can answer).
 - start-up: from the subprocess's spawn (interpreter, imports, build, the query
-  log opened) to the first answer returned.
+  log opened) to the first answer returned. The project starts as the bot does
+  (``Service.start(fresh=False)``): from an index saved by an earlier run, when
+  there is one, whose files are checked for changes right after; ``check_s``
+  is how long that check took after the first answer (or, after a cold start,
+  a reindex that finds nothing changed).
 - latency p50/p95: per question, one at a time, after 5 warm-up questions.
   Baselines: question text to the top 10 ids (``bot.text.analysis.analyze``, then
   rank-bm25 ``get_scores`` + ``argpartition``, or bm25s ``retrieve(k=10)``,
@@ -193,10 +197,13 @@ async def run_project(corpus: Path, qfile: Path, count: int, state: Path, spawne
     await querylog.open()
     service = build_service(settings, sink=querylog)
     started = time.perf_counter()
-    report = await service.start()
+    report = await service.start(fresh=False)  # as the bot starts
     ready = time.perf_counter()
     first = await service.ask(questions[0][0])
     startup = time.perf_counter() - spawned
+    answered_at = time.perf_counter()
+    await service.reindex()  # the files' check that follows a start from the saved index
+    checked = time.perf_counter() - answered_at
     for text, _relevant in questions[1 : 1 + WARM_UP]:
         await service.ask(text)
     times: list[float] = []
@@ -216,6 +223,7 @@ async def run_project(corpus: Path, qfile: Path, count: int, state: Path, spawne
         "skipped": len(report.skipped),
         "build_s": round(ready - started, 3),
         "startup_s": round(startup, 3),
+        "check_s": round(checked, 3),
         "first": first.results[0].article.id if first.results else None,
         "index_class": f"{type(index).__module__}.{type(index).__name__}",
         "questions": len(times),
@@ -320,11 +328,16 @@ def measure_size(size: int, engines: Sequence[str], count: int, project_count: i
     return results
 
 
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
 def table(results: Sequence[Result]) -> str:
     """A Markdown table of the results; recall@1 over the questions every engine answered."""
     lines = [
-        "| articles | engine | build s | start-up s | p50 ms | p95 ms | peak MiB | recall@1 |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        "| articles | engine | build s | start-up s | files checked s | p50 ms | p95 ms "
+        "| peak MiB | recall@1 |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for size in sorted({r["size"] for r in results}):
         rows = [r for r in results if r["size"] == size]
@@ -332,8 +345,9 @@ def table(results: Sequence[Result]) -> str:
         for r in rows:
             recall = sum(r["hits"][:common]) / common if common else 0.0
             lines.append(
-                f"| {size:,} | {r['engine']} | {r['build_s']:.1f} | {r['startup_s']:.1f} "
-                f"| {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['peak_mib']:,.0f} "
+                f"| {size:,} | {r['engine']} | {r['build_s']:.1f} | {r['startup_s']:.2f} "
+                f"| {_seconds(r.get('check_s'))} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} "
+                f"| {r['peak_mib']:,.0f} "
                 f"| {recall:.3f} (n={common}) |"
             )
     return "\n".join(lines)

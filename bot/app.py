@@ -34,13 +34,14 @@ def build_service(settings: Settings, sink: AnswerSink | None = None) -> Service
 
 @asynccontextmanager
 async def running(
-    settings: Settings, *, log_questions: bool = True, start: bool = True
+    settings: Settings, *, log_questions: bool = True, start: bool = True, fresh: bool = True
 ) -> AsyncIterator[App]:
     """Open the query log, build and start the service; close the log on the way out.
 
     ``log_questions`` false keeps questions out of the log (an evaluation's
     questions are not people's); ``start`` false leaves the index unbuilt
-    (``reindex`` builds it itself).
+    (``reindex`` builds it itself); ``fresh`` false starts from the saved index
+    and checks the files after (see :meth:`Service.start`).
     """
     querylog = open_log_from(settings) if log_questions else None
     if querylog is not None:
@@ -48,7 +49,7 @@ async def running(
     try:
         service = build_service(settings, sink=querylog)
         if start:
-            await service.start()
+            await service.start(fresh=fresh)
         yield App(settings, service, querylog)
     finally:
         if querylog is not None:

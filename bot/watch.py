@@ -29,14 +29,13 @@ BURST_MAX_SECONDS = 60.0
 def folder_signature(root: Path) -> tuple[tuple[str, int, int], ...]:
     """Names, sizes and modification times of the visible files under ``root``."""
     entries: list[tuple[str, int, int]] = []
-    for folder, files in visible_files(root):
-        for name in files:
-            path = os.path.join(folder, name)
+    for _folder, files in visible_files(root):
+        for entry in files:
             try:
-                info = os.stat(path)
+                info = os.stat(entry.path)
             except OSError:
                 continue
-            entries.append((path, info.st_size, info.st_mtime_ns))
+            entries.append((entry.path, info.st_size, info.st_mtime_ns))
     return tuple(sorted(entries))
 
 

@@ -13,8 +13,8 @@ import pytest
 from bot.index.assemble import analyse
 from bot.index.search import Index
 from bot.model import Article
-from bot.service import build_index, build_snapshot
 from bot.settings import Settings, load_settings
+from bot.snapshot import build_index, build_snapshot
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

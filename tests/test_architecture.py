@@ -15,7 +15,7 @@ LAYERS = [
     {"bot.__main__", "bot.cli", "bot.discord"},  # the surfaces
     {"bot.app"},  # the composition root
     {"bot.querylog"},
-    {"bot.service", "bot.watch", "bot.shutdown", "bot.redact"},
+    {"bot.service", "bot.snapshot", "bot.watch", "bot.shutdown", "bot.redact"},
     {"bot.answer"},
     {"bot.semantic"},  # the optional semantic stage: the model and the articles' vectors
     {"bot.index"},

@@ -107,7 +107,7 @@ async def run_bot(settings: Settings, verbose: bool = False) -> int:
 async def _run(settings: Settings, token: str, startup: StartupLog) -> int:
     """Start the service and the bot; map connection failures to one line."""
     try:
-        async with running(settings) as app:
+        async with running(settings, fresh=False) as app:
             wanted = bool(settings.discord.auto_answer_channels)
             if not wanted and app.querylog is not None:
                 wanted = await app.querylog.auto_answer_configured()

@@ -1,18 +1,20 @@
-"""Analysing a corpus folder into :class:`~bot.index.parts.Parts`: only files whose size
-and modification time changed are read again, on worker processes when there are many.
+"""Analysing a corpus folder into :class:`~bot.index.parts.Parts`: only files whose
+content changed are read again, on worker processes when there are many.
 """
 
 from __future__ import annotations
 
 import ctypes
+import dataclasses
 import hashlib
 import multiprocessing
 import os
 import signal
 import stat
 import sys
+import time
 from array import array
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import repeat
@@ -20,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.corpus.files import SkipFile, iter_files
+from bot.corpus.files import SkipFile, scan_files
 from bot.corpus.loader import LoadOptions, load_file
+from bot.index.articles import Articles
 from bot.index.fields import STORED_FIELDS, analyse_fields
 from bot.index.matrix import TermMatrix, TermMatrixBuilder
 from bot.index.parts import FileStamp, Parts
@@ -44,24 +47,46 @@ def content_digest(path: Path, limit: int) -> int:
     return int.from_bytes(digest.digest(), "little")
 
 
-def stamp_files(root: Path, options: LoadOptions) -> tuple[dict[str, FileStamp], list[Skipped]]:
-    """Size, modification time and content digest of every indexable file (an edit that
-    keeps the size and the time still changes the digest); others as skipped."""
+# A file changed this recently may change again within the same tick of its clock:
+# its status-change time is not trusted, so the next stamping reads it again.
+SETTLED_NS = 2_000_000_000
+
+
+def stamp_files(
+    root: Path, options: LoadOptions, known: Mapping[str, FileStamp] | None = None
+) -> tuple[dict[str, FileStamp], list[Skipped]]:
+    """Size, modification and status-change time and content digest of every indexable
+    file (others as skipped). The digest is read only when the file's status differs
+    from its stamp in ``known``: an edit changes the status-change time even when it
+    keeps the size and the modification time (which anyone may set back), so a file
+    whose three numbers are unchanged is the file it was, and one that was only
+    touched keeps its digest and is not analysed again."""
     stamps: dict[str, FileStamp] = {}
     skipped: list[Skipped] = []
-    for path, reason in iter_files(root, options.extensions):
-        rel = path.relative_to(root).as_posix()
-        if reason is not None:
-            skipped.append(Skipped(rel, reason))
+    known = known or {}
+    now = time.time_ns()
+    for rel, info, reason in scan_files(root, options.extensions):
+        if info is None:
+            skipped.append(Skipped(rel, reason or "skipped"))
+            continue
+        size, mtime, ctime = info.st_size, info.st_mtime_ns, info.st_ctime_ns
+        old = known.get(rel)
+        if old is not None and old[:3] == (size, mtime, ctime) and ctime:
+            stamps[rel] = old
             continue
         try:
-            info = path.stat()
-            digest = content_digest(path, options.max_file_bytes + 1)
+            digest = content_digest(root / rel, options.max_file_bytes + 1)
         except OSError as exc:
             skipped.append(Skipped(rel, f"cannot read file: {exc.strerror or exc}"))
             continue
-        stamps[rel] = (info.st_size, info.st_mtime_ns, digest)
+        settled = ctime if now - ctime > SETTLED_NS else 0
+        stamps[rel] = (size, mtime, settled, digest)
     return stamps, skipped
+
+
+def same_content(a: FileStamp | None, b: FileStamp | None) -> bool:
+    """Whether two stamps are of the same content (size and digest; times may differ)."""
+    return a is not None and b is not None and a[0] == b[0] and a[3] == b[3]
 
 
 def _rows(matrix: TermMatrix, doc: int) -> dict[str, int]:
@@ -164,15 +189,15 @@ def assemble(
 ) -> Parts:
     """Parts for the corpus as it is now, re-reading only files whose stamp changed;
     ``progress(done, total)`` hears of each file read and analysed (from this thread)."""
-    stamps, skipped = stamp_files(root, options)
     reusable = previous if previous is not None and previous.key == key else None
-    if reusable is not None and reusable.stamps == stamps:
-        return reusable  # nothing changed: no file is read again
+    stamps, skipped = stamp_files(root, options, reusable.stamps if reusable else None)
+    if reusable is not None and _same_files(reusable.stamps, stamps):
+        return _restamped(reusable, stamps, skipped)  # no file is read again
     old_positions = {a.id: n for n, a in enumerate(reusable.articles)} if reusable else {}
     old_skips = {s.path: s for s in reusable.skipped} if reusable else {}
 
     def unchanged(rel: str) -> bool:
-        return reusable is not None and reusable.stamps.get(rel) == stamps[rel]
+        return reusable is not None and same_content(reusable.stamps.get(rel), stamps[rel])
 
     ordered = sorted(stamps)
     to_read = [rel for rel in ordered if not unchanged(rel) or rel not in old_positions]
@@ -197,10 +222,26 @@ def assemble(
                 progress(done, total)
             if reading.article is None:
                 skipped.append(Skipped(rel, reading.reason or "skipped"))
+                kept_stamps[rel] = stamps[rel]  # known as skipped until it changes
                 continue
             collected.add(reading)
         kept_stamps[rel] = stamps[rel]
     return collected.parts(key, kept_stamps, skipped)
+
+
+def _same_files(old: Mapping[str, FileStamp], new: Mapping[str, FileStamp]) -> bool:
+    return old.keys() == new.keys() and all(same_content(old[rel], new[rel]) for rel in new)
+
+
+def _restamped(parts: Parts, stamps: dict[str, FileStamp], skipped: list[Skipped]) -> Parts:
+    """``parts`` (the same object when nothing at all changed) with the files' stamps as
+    they are now and the skipped files: those the walk skipped now, and those the
+    parts skipped when reading them."""
+    read_skips = [s for s in parts.skipped if s.path in stamps]
+    now = tuple(sorted([*skipped, *read_skips], key=lambda s: s.path))
+    if parts.stamps == stamps and parts.skipped == now:
+        return parts
+    return dataclasses.replace(parts, stamps=stamps, skipped=now)
 
 
 class _Collector:
@@ -240,7 +281,7 @@ class _Collector:
         return Parts(
             key=key,
             stamps=stamps,
-            articles=tuple(self.articles),
+            articles=Articles.of(self.articles),
             skipped=tuple(sorted(skipped, key=lambda s: s.path)),
             fields={name: builder.finish() for name, builder in self.fields.items()},
             words=self.words.finish(),

@@ -110,20 +110,46 @@ class SparseEngine:
 
     def __init__(self, fields: Sequence[FieldStats], documents: int, k1: float) -> None:
         """Compute every (term, document) weight once."""
-        self.documents = documents
-        self.vocab, self.post_ptr, self.post_docs, weights = _postings(fields, documents)
-        self.terms = tuple(self.vocab)
-        counts = np.diff(self.post_ptr)
-        self.df = counts
-        self.idf = bm25_idf(counts, documents).astype(np.float32)
+        vocab, pointer, docs, weights = _postings(fields, documents)
+        counts = np.diff(pointer)
         weights *= np.float32(k1 + 1)
         weights /= weights / np.float32(k1 + 1) + np.float32(k1)
-        weights *= np.repeat(self.idf, counts)
-        self.post_weights = weights
-        self._docs_view = self.post_docs.data  # a memoryview: Python ints without numpy calls
+        weights *= np.repeat(bm25_idf(counts, documents).astype(np.float32), counts)
+        self._adopt(tuple(vocab), pointer, docs, weights, documents)
+
+    @classmethod
+    def restored(
+        cls,
+        terms: tuple[str, ...],
+        pointer: np.ndarray,
+        docs: np.ndarray,
+        weights: np.ndarray,
+        documents: int,
+    ) -> SparseEngine:
+        """An engine from postings computed before (:attr:`post_ptr`, :attr:`post_docs`
+        and :attr:`post_weights` of an engine over the same fields and weights)."""
+        engine = cls.__new__(cls)
+        engine._adopt(terms, pointer, docs, weights, documents)
+        return engine
+
+    def _adopt(
+        self,
+        terms: tuple[str, ...],
+        pointer: np.ndarray,
+        docs: np.ndarray,
+        weights: np.ndarray,
+        documents: int,
+    ) -> None:
+        self.documents = documents
+        self.terms = terms
+        self.vocab = {term: n for n, term in enumerate(terms)}
+        self.post_ptr, self.post_docs, self.post_weights = pointer, docs, weights
+        self.df = np.diff(pointer)
+        self.idf = bm25_idf(self.df, documents).astype(np.float32)
+        self._docs_view = docs.data  # a memoryview: Python ints without numpy calls
         self.dense = self._dense_vectors()
         # memoryviews give Python numbers without a numpy call per look-up
-        self._ptr_view = self.post_ptr.data
+        self._ptr_view = pointer.data
         self._dense_views = {term_id: vector.data for term_id, vector in self.dense.items()}
 
     @classmethod

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
-from bot.model import Article
+from bot.index.articles import Catalog
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,14 +17,10 @@ class Facets:
     sources: tuple[str, ...] = field(default_factory=tuple)
 
 
-def facets(articles: Sequence[Article]) -> Facets:
-    """Collect the topics and sources of some articles."""
-    topics: Counter[str] = Counter()
-    sources: Counter[str] = Counter()
-    for article in articles:
-        topics.update(article.topics)
-        if article.source:
-            sources[article.source] += 1
+def facets(catalog: Catalog) -> Facets:
+    """Collect the topics and sources of a catalog's articles."""
+    topics = Counter(chain.from_iterable(catalog.topics))
+    sources = Counter(source for source in catalog.sources if source)
     return Facets(_by_count(topics), _by_count(sources))
 
 

@@ -7,10 +7,46 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from bot.index.articles import Articles
 from bot.index.matrix import TermMatrix
-from bot.model import Article, Skipped
+from bot.model import Skipped
 
-FileStamp = tuple[int, int, int]  # size, modification time (ns), content digest
+# size, modification time (ns), status-change time (ns; 0 when too recent to trust), digest
+FileStamp = tuple[int, int, int, int]
+
+
+# The arrays of a Prepared, as saved, and their types.
+PREPARED_ARRAYS = (
+    ("post_ptr", np.int64),
+    ("post_docs", np.int32),
+    ("post_weights", np.float32),
+    ("passage_terms", np.int32),
+    ("passage_weights", np.float32),
+    ("passage_idf", np.float32),
+    ("collection", np.float64),
+    ("text_lengths", np.float64),
+    ("word_freqs", np.int64),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What an index computes from its parts for one set of weights (see
+    :class:`~bot.index.search.Index`), saved with them so that a start-up need not
+    compute it again: the engine's postings, the passages' weights, the corpus's term
+    shares and the articles' text lengths. ``key`` names the weights."""
+
+    key: str
+    terms: tuple[str, ...]  # the engine's vocabulary, by id
+    post_ptr: np.ndarray  # int64: each term's first posting, and one past the last
+    post_docs: np.ndarray  # int32: documents ascending within a term
+    post_weights: np.ndarray  # float32: each posting's BM25F weight
+    passage_terms: np.ndarray  # int32: each passage entry's engine term id (-1: none)
+    passage_weights: np.ndarray  # float32: each passage entry's BM25 weight
+    passage_idf: np.ndarray  # float32: each engine term's idf over passages
+    collection: np.ndarray  # float64: each engine term's share of the corpus's prose
+    text_lengths: np.ndarray  # float64: log(1 + words of excerpt and body) of each article
+    word_freqs: np.ndarray  # int64: how many articles hold each content word (``words``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,18 +55,20 @@ class Parts:
 
     key: str
     stamps: dict[str, FileStamp]
-    articles: tuple[Article, ...]
+    articles: Articles
     skipped: tuple[Skipped, ...]
     fields: dict[str, TermMatrix]  # raw term counts of each field in STORED_FIELDS
     words: TermMatrix
     passages: TermMatrix  # one row per passage, every article's in article order
     passage_ptr: np.ndarray  # int64: the first passage of each article, and one past the last
+    prepared: Prepared | None = None  # saved with the parts, for the weights it names
 
     def passage_rows(self, doc: int) -> range:
         """The rows of ``passages`` that belong to article ``doc``."""
         return range(int(self.passage_ptr[doc]), int(self.passage_ptr[doc + 1]))
 
-    def word_counts(self) -> Counter[str]:
-        """How many articles hold each content word (for the speller)."""
-        freqs = self.words.doc_freqs()
-        return Counter(dict(zip(self.words.terms, freqs.tolist(), strict=True)))
+    def word_counts(self, freqs: np.ndarray | None = None) -> Counter[str]:
+        """How many articles hold each content word (for the speller); ``freqs``: those
+        numbers worked out before, in the order of ``words.terms``."""
+        found = self.words.doc_freqs() if freqs is None else freqs
+        return Counter(dict(zip(self.words.terms, found.tolist(), strict=True)))

@@ -103,10 +103,7 @@ class PassageScorer:
 
     def __init__(self, matrix: TermMatrix, pointer: np.ndarray, vocab: dict[str, int]) -> None:
         """Precompute the BM25 weight of every (term, passage) entry."""
-        self.pointer = pointer
-        self.indptr = matrix.indptr
         ids = np.fromiter((vocab.get(t, -1) for t in matrix.terms), np.int64, len(matrix.terms))
-        self.terms = ids[matrix.term_ids].astype(np.int32)
         passages = matrix.documents
         lengths = matrix.doc_lengths()
         average = float(lengths.mean()) if passages and lengths.mean() > 0 else 1.0
@@ -114,12 +111,38 @@ class PassageScorer:
         idf = np.log1p((passages - df + 0.5) / (df + 0.5)).astype(np.float32)
         norm = (K1 * (1.0 - B + B * lengths / average)).astype(np.float32)
         tfs = matrix.tfs
-        self.weights = (
-            idf[matrix.term_ids] * tfs * np.float32(K1 + 1) / (tfs + norm[matrix.doc_ids()])
-        )
-        self.passage_idf = np.zeros(len(vocab), np.float32)
+        weights = idf[matrix.term_ids] * tfs * np.float32(K1 + 1) / (tfs + norm[matrix.doc_ids()])
+        passage_idf = np.zeros(len(vocab), np.float32)
         known = ids >= 0
-        self.passage_idf[ids[known]] = idf[known]
+        passage_idf[ids[known]] = idf[known]
+        terms = ids[matrix.term_ids].astype(np.int32)
+        self._adopt(matrix.indptr, pointer, terms, weights, passage_idf)
+
+    @classmethod
+    def restored(
+        cls,
+        indptr: np.ndarray,
+        pointer: np.ndarray,
+        terms: np.ndarray,
+        weights: np.ndarray,
+        passage_idf: np.ndarray,
+    ) -> PassageScorer:
+        """A scorer from weights computed before (:attr:`terms`, :attr:`weights` and
+        :attr:`passage_idf` of a scorer over the same passages and vocabulary)."""
+        scorer = cls.__new__(cls)
+        scorer._adopt(indptr, pointer, terms, weights, passage_idf)
+        return scorer
+
+    def _adopt(
+        self,
+        indptr: np.ndarray,
+        pointer: np.ndarray,
+        terms: np.ndarray,
+        weights: np.ndarray,
+        passage_idf: np.ndarray,
+    ) -> None:
+        self.indptr, self.pointer = indptr, pointer
+        self.terms, self.weights, self.passage_idf = terms, weights, passage_idf
 
     def evidence(
         self,

@@ -28,11 +28,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from bot.index.articles import Catalog
 from bot.index.fields import PAIRS
 from bot.index.matrix import TermMatrix
 from bot.index.passages import PassageScorer
 from bot.index.query import Query
-from bot.model import Article
 from bot.modelfile import numbers
 
 MODEL_FILE = "rerank.json"
@@ -59,7 +59,7 @@ FEATURES: tuple[str, ...] = (
 class Candidates(Protocol):
     """What the reranker reads of an index (:class:`bot.index.search.Index`)."""
 
-    articles: tuple[Article, ...]
+    catalog: Catalog
     fields: dict[str, TermMatrix]
     passages: PassageScorer
     text_lengths: np.ndarray
@@ -196,7 +196,7 @@ def features(
             sum(pairs.holding(d, query.pairs)) / len(query.pairs) for d in docs
         ]
     if query.dates and "date" in wanted:
-        table[:, column["date"]] = [query.dates.matches(index.articles[d].published) for d in docs]
+        table[:, column["date"]] = [query.dates.matches(index.catalog.published[d]) for d in docs]
     return table
 
 

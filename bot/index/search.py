@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from bot.index.engine import FieldStats, SparseEngine, top_positions
+from bot.index.articles import Catalog
+from bot.index.engine import SparseEngine, top_positions
 from bot.index.fields import FIELDS, Weights, analyze_with_words, field_texts, phrase_pairs
 from bot.index.parts import Parts
 from bot.index.passages import PassageScorer
+from bot.index.prepare import global_ids, prepare
 from bot.index.query import Query
 from bot.index.rerank import CANDIDATES, Reranked, RerankModel, rerank
 from bot.index.vectors import NEAREST, Semantic, fuse
@@ -71,7 +73,7 @@ class Index:
         reranker: RerankModel | None = None,
         semantic: Semantic | None = None,
     ) -> None:
-        """An index over the analysed corpus (see :func:`bot.service.build_index`).
+        """An index over the analysed corpus (see :func:`bot.snapshot.build_index`).
 
         ``unknown_word_weight`` scales, for the abstain decision, a question
         word no article holds: a rare such word is most often the very thing
@@ -90,31 +92,29 @@ class Index:
         self.weights = weights
         self.parts = parts
         self.articles = parts.articles
+        self.catalog = parts.articles.catalog
         self.unknown_word_weight = unknown_word_weight
-        self._ids = {article.id: n for n, article in enumerate(self.articles)}
+        self._ids = {article_id: n for n, article_id in enumerate(self.catalog.ids)}
         self.fields = parts.fields
         titles = parts.fields["title"]
         # memoryviews give Python ints without a numpy call per look-up
         self._title_ptr, self._title_ids = titles.indptr.data, titles.term_ids.data
-        stats = [FieldStats(parts.fields[n], weights.of(n), weights.b_of(n)) for n in FIELDS]
-        self.engine = SparseEngine(stats, len(self.articles), weights.k1)
+        self.prepared = prepare(parts, weights)
+        prepared = self.prepared
+        self.engine = SparseEngine.restored(
+            prepared.terms, prepared.post_ptr, prepared.post_docs, prepared.post_weights,
+            len(self.articles),
+        )  # fmt: skip
         self.doc_freq: dict[str, int] = dict(
             zip(self.engine.terms, self.engine.doc_freqs().tolist(), strict=True)
         )
-        vocab = self.engine.vocab
-        self.global_ids = {  # each field's term ids as the engine's
-            name: np.fromiter(
-                (vocab.get(t, 0) for t in parts.fields[name].terms),
-                np.int64,
-                len(parts.fields[name].terms),
-            )
-            for name in FIELDS
-        }
-        self.collection = _collection_shares(parts, self.global_ids, len(vocab))
-        self.passages = PassageScorer(parts.passages, parts.passage_ptr, vocab)
-        lengths = parts.fields["excerpt"].doc_lengths() + parts.fields["body"].doc_lengths()
-        self.text_lengths = np.log1p(lengths)
-        self._word_counts = parts.word_counts()
+        self.global_ids = global_ids(parts, self.engine.vocab)
+        self.collection = prepared.collection
+        self.passages = PassageScorer.restored(
+            parts.passages.indptr, parts.passage_ptr, prepared.passage_terms,
+            prepared.passage_weights, prepared.passage_idf,
+        )  # fmt: skip
+        self.text_lengths = prepared.text_lengths
         self._speller: Speller | None = None
         self._speller_lock = threading.Lock()
 
@@ -135,7 +135,7 @@ class Index:
         """The vocabulary's speller, built on first use (most questions never need it)."""
         with self._speller_lock:
             if self._speller is None:
-                self._speller = Speller(self._word_counts)
+                self._speller = Speller(self.parts.word_counts(self.prepared.word_freqs))
             return self._speller
 
     def idf(self, term: str) -> float:
@@ -253,8 +253,9 @@ class Index:
         """A mask of the articles that pass ``filters``, or ``None`` when none is set."""
         if not filters.active():
             return None
+        catalog = self.catalog
         return np.fromiter(
-            (passes(article, filters) for article in self.articles), bool, len(self.articles)
+            (catalog.passes(n, filters) for n in range(len(catalog))), bool, len(catalog)
         )
 
     def search(
@@ -342,42 +343,9 @@ class Index:
         return fused, pool + rest, cosines
 
 
-# Fields of prose, whose words say what a corpus is about (code would count `self` and `fn`).
-PROSE_FIELDS = ("title", "headings", "excerpt", "body", "related")
-
-
-def _collection_shares(parts: Parts, global_ids: Mapping[str, np.ndarray], size: int) -> np.ndarray:
-    """Each term's share of all the words of the corpus's prose, by term id."""
-    counts = np.zeros(size, np.float64)
-    for name in PROSE_FIELDS:
-        matrix = parts.fields[name]
-        if not len(matrix.tfs):
-            continue
-        ids = global_ids[name][matrix.term_ids]
-        counts += np.bincount(ids, weights=matrix.tfs, minlength=size)
-    total = counts.sum()
-    return counts / total if total > 0 else counts
-
-
 def passes(article: Article, filters: Filters) -> bool:
     """Whether an article passes the filters (case-insensitive topic and source)."""
-    if filters.topic:
-        wanted = filters.topic.casefold()
-        if not any(topic.casefold() == wanted for topic in article.topics):
-            return False
-    if filters.source and (
-        not article.source or filters.source.casefold() not in article.source.casefold()
-    ):
-        return False
-    if filters.since or filters.until:
-        if not article.published:
-            return False
-        day = article.published[:10]
-        if filters.since and day < filters.since[:10]:
-            return False
-        if filters.until and day > filters.until[:10]:
-            return False
-    return True
+    return Catalog.of((article,)).passes(0, filters)
 
 
 def _titles_alike(a: frozenset[int], b: frozenset[int], share: float) -> bool:
@@ -401,7 +369,7 @@ def group_duplicates(
     for seen, doc in enumerate(ranked):
         if wanted is not None and len(groups) >= wanted and seen >= 2 * wanted:
             break
-        url, terms = index.articles[doc].url or "", index.title_terms(doc)
+        url, terms = index.catalog.urls[doc] or "", index.title_terms(doc)
         for (_lead, rest), (lead_url, lead_terms) in zip(groups, leads, strict=True):
             if (url and url == lead_url) or _titles_alike(terms, lead_terms, threshold):
                 rest.append(doc)

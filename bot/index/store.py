@@ -2,66 +2,90 @@
 
 A :class:`Parts` holds what indexing needs: the articles (in id order), each
 one's term counts per field and per passage and content words (CSR arrays),
-the skipped files, and the size and modification time of every file they
-came from. Nothing is pickled: the arrays are ``.npy`` files (loaded
-memory-mapped, ``allow_pickle=False``) and the rest is JSON, in a data folder
-named by a manifest (``index-<corpus>.json``) that records the format, the key
-(the analyzer version and the indexing settings), each file's size and a
-BLAKE2b checksum. A save writes a new data folder, then replaces the manifest
-in one rename; folders it no longer names and temporary files are removed
-once ten minutes old (another process or thread may be saving beside it). A manifest or a
-file that does not check out (damaged, cut short, another format, other
-settings, arrays whose shapes or values cannot be an index) is discarded with
-one warning and rebuilt, never trusted. Everything is owner-only.
+the skipped files, and the stamp of every file they came from (see
+:func:`bot.index.assemble.stamp_files`); saved with it, what an index prepared
+from it (:class:`~bot.index.parts.Prepared`). Nothing is pickled: the arrays,
+the stamps and the articles (one JSON text each, end to end, in
+``articles.npy``, decoded only when read) are ``.npy`` files (memory-mapped,
+``allow_pickle=False``) and the rest is JSON, in a data folder named by a
+manifest (``index-<corpus>.json``) that records the format, the key (the
+analyzer version and the indexing settings), each file's size and CRC-32.
+A save writes a new data folder, then replaces the manifest in one rename;
+folders it no longer names and temporary files are removed once ten minutes
+old (another process or thread may be saving beside it). A manifest or a file
+that does not check out (damaged, cut short, another format, other settings,
+arrays whose shapes or values cannot be an index: see :mod:`bot.index.checked`)
+is discarded with one warning and rebuilt, never trusted. Everything is
+owner-only.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
 import logging
+import math
 import os
 import secrets
 import shutil
 import tempfile
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from bot.corpus.loader import LoadOptions
+from bot.index.articles import Articles, Catalog
+from bot.index.checked import (
+    SCAN_THREADS,
+    DataFolder,
+    checked_bytes,
+    pointer_of,
+)
+from bot.index.checked import (
+    StoreError as StoreError,
+)
 from bot.index.codec import (
     decode_article,
+    decode_catalog,
+    decode_prepared,
     decode_skipped,
-    decode_stamps,
     decode_terms,
     encode_article,
 )
 from bot.index.fields import STORED_FIELDS
 from bot.index.matrix import TermMatrix
-from bot.index.parts import Parts
-from bot.paths import checksum, private_folder, private_open, read_manifest
+from bot.index.parts import PREPARED_ARRAYS, FileStamp, Parts, Prepared
+from bot.model import Article
+from bot.paths import file_crc, private_folder, private_open, read_manifest
 
 log = logging.getLogger(__name__)
 
 MAGIC = "corpus-bot index"
-FORMAT = 6
+FORMAT = 7
 # Bump when the analyzer or the article parser changes what they produce.
 ANALYZER_VERSION = 8
 # A manifest is small; anything larger is not one.
 MAX_MANIFEST_BYTES = 1_000_000
 RECORDS = "records.json"
+BLOB = "articles"  # articles.npy: every article's JSON, end to end
 # A data folder or temporary file untouched this long is an old index or a killed
 # save's leftover (a younger one may be another process's or thread's save under way).
 STALE_SECONDS = 600.0
 _ARRAYS = (("indptr", np.int64), ("term_ids", np.int32), ("tfs", np.float32))
 _MATRICES = (*STORED_FIELDS, "words", "passages")
-
-
-class StoreError(ValueError):
-    """A saved index that cannot be used; the message says why."""
+# Each file's stamp, one array a number: size, modification and status-change time, digest.
+_STAMPS = (
+    ("stamp.size", np.int64),
+    ("stamp.mtime", np.int64),
+    ("stamp.ctime", np.int64),
+    ("stamp.digest", np.uint64),
+)
 
 
 def settings_key(options: LoadOptions) -> str:
@@ -81,7 +105,35 @@ def _matrices(parts: Parts) -> dict[str, TermMatrix]:
     return {**parts.fields, "words": parts.words, "passages": parts.passages}
 
 
-def _write_data(folder: Path, parts: Parts) -> dict[str, Any]:
+def _write_array(folder: Path, name: str, array: np.ndarray) -> dict[str, Any]:
+    path = folder / f"{name}.npy"
+    with private_open(path) as out:
+        np.save(out, np.ascontiguousarray(array), allow_pickle=False)
+    return {"bytes": path.stat().st_size, "crc32": file_crc(path)}
+
+
+def _write_articles(folder: Path, articles: Sequence[Article]) -> dict[str, dict[str, Any]]:
+    """The articles as one JSON text each, end to end in ``articles.npy`` (bytes),
+    with where each begins in ``articles.ptr.npy``: streamed through a raw file, so the
+    corpus is never held twice."""
+    raw = folder / "articles.raw"
+    pointer = np.zeros(len(articles) + 1, np.int64)
+    with private_open(raw) as out:
+        for n, article in enumerate(articles):
+            encoded = json.dumps(encode_article(article), ensure_ascii=False).encode("utf-8")
+            out.write(encoded)
+            pointer[n + 1] = pointer[n] + len(encoded)
+    path = folder / f"{BLOB}.npy"
+    header = {"descr": "|u1", "fortran_order": False, "shape": (int(pointer[-1]),)}
+    with private_open(path) as out, raw.open("rb") as body:
+        np.lib.format.write_array_header_1_0(out, header)
+        shutil.copyfileobj(body, out, 1 << 20)
+    raw.unlink()
+    blob = {"bytes": path.stat().st_size, "crc32": file_crc(path)}
+    return {path.name: blob, f"{BLOB}.ptr.npy": _write_array(folder, f"{BLOB}.ptr", pointer)}
+
+
+def _write_data(folder: Path, parts: Parts, prepared: Prepared | None) -> dict[str, Any]:
     """Write the arrays and records into ``folder``; their sizes and checksums."""
     files: dict[str, Any] = {}
     arrays = {
@@ -90,46 +142,90 @@ def _write_data(folder: Path, parts: Parts) -> dict[str, Any]:
         for part, _dtype in _ARRAYS
     }
     arrays["passage_ptr"] = parts.passage_ptr
+    if prepared is not None:
+        arrays |= {f"prepared.{name}": getattr(prepared, name) for name, _t in PREPARED_ARRAYS}
     for name, array in arrays.items():
-        path = folder / f"{name}.npy"
-        with private_open(path) as out:
-            np.save(out, np.ascontiguousarray(array), allow_pickle=False)
-        files[path.name] = {"bytes": path.stat().st_size, "blake2b": checksum(path)}
+        files[f"{name}.npy"] = _write_array(folder, name, array)
+    files |= _write_articles(folder, parts.articles)
+    stamps = list(parts.stamps.values())
+    for n, (name, dtype) in enumerate(_STAMPS):
+        column = np.fromiter((stamp[n] for stamp in stamps), dtype, len(stamps))
+        files[f"{name}.npy"] = _write_array(folder, name, column)
+    catalog = parts.articles.catalog
     records = {
-        "stamps": {path: list(stamp) for path, stamp in parts.stamps.items()},
+        "stamped": list(parts.stamps),
         "skipped": [[s.path, s.reason] for s in parts.skipped],
-        "articles": [encode_article(a) for a in parts.articles],
+        "catalog": {
+            "ids": catalog.ids,
+            "urls": catalog.urls,
+            "sources": catalog.sources,
+            "published": catalog.published,
+            "topics": catalog.topics,
+        },
         "terms": {name: list(matrix.terms) for name, matrix in _matrices(parts).items()},
+        "prepared": {"key": prepared.key, "terms": prepared.terms} if prepared else None,
     }
     path = folder / RECORDS
     with private_open(path) as raw, io.TextIOWrapper(raw, encoding="utf-8") as out:
         json.dump(records, out, ensure_ascii=False)  # streamed: no second copy in memory
-    files[RECORDS] = {"bytes": path.stat().st_size, "blake2b": checksum(path)}
+    files[RECORDS] = {"bytes": path.stat().st_size, "crc32": file_crc(path)}
     return files
 
 
-def save(path: Path, parts: Parts) -> None:
-    """Save ``parts``: a new data folder beside the manifest ``path``, then the manifest
-    replaced in one rename (a reader sees the old index or the new, never half)."""
+def save(path: Path, parts: Parts, prepared: Prepared | None = None) -> None:
+    """Save ``parts`` (and what an index ``prepared`` from them): a new data folder
+    beside the manifest ``path``, then the manifest replaced in one rename (a reader
+    sees the old index or the new, never half)."""
     private_folder(path.parent)
     data = path.parent / f"{path.stem}.d-{secrets.token_hex(4)}"
     data.mkdir(mode=0o700)
     try:
-        files = _write_data(data, parts)
+        files = _write_data(data, parts, prepared)
         manifest = {"magic": MAGIC, "format": FORMAT, "key": parts.key,
                     "data": data.name, "files": files}  # fmt: skip
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(manifest, out)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        _replace_json(path, manifest)
     except BaseException:
         shutil.rmtree(data, ignore_errors=True)
         raise
     clean_up(path, older_than=STALE_SECONDS)  # a fresh folder may be another save's
+
+
+def _replace_json(path: Path, value: Any) -> None:
+    """Write ``value`` as JSON to ``path`` in one rename (owner-only)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(value, out)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _note_file(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.note")
+
+
+def remember(path: Path, key: str, value: float) -> None:
+    """Keep one number worked out from the index saved at ``path`` (the confidence its
+    answers need), under a ``key`` naming everything it was worked out from."""
+    try:
+        _replace_json(_note_file(path), {"key": key, "value": value})
+    except OSError as exc:
+        log.warning("cannot save %s: %s", _note_file(path), exc)
+
+
+def recall(path: Path, key: str) -> float | None:
+    """The number kept by :func:`remember` under ``key``, or ``None`` (another key,
+    missing or damaged: it is worked out again)."""
+    try:
+        note = read_manifest(_note_file(path), 4096, StoreError)
+    except (OSError, StoreError):
+        return None
+    value = note.get("value") if isinstance(note, dict) and note.get("key") == key else None
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return None
 
 
 def clean_up(path: Path, older_than: float = 0.0) -> None:
@@ -175,42 +271,97 @@ def _manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def _checked(folder: Path, name: str, files: dict[str, Any]) -> Path:
-    """The path of a listed data file whose size and checksum match the manifest."""
-    entry = files.get(name)
-    path = folder / name
-    if not isinstance(entry, dict) or not path.is_file():
-        raise StoreError(f"{name} is missing")
-    if path.stat().st_size != entry.get("bytes") or checksum(path) != entry.get("blake2b"):
-        raise StoreError(f"{name} does not match its checksum")
-    return path
+def _dtypes() -> dict[str, type]:
+    """Every array a saved index may hold, and its type."""
+    found: dict[str, type] = {
+        f"{name}.{part}": dtype for name in _MATRICES for part, dtype in _ARRAYS
+    }
+    found |= {"passage_ptr": np.int64, BLOB: np.uint8, f"{BLOB}.ptr": np.int64}
+    found |= dict(_STAMPS)
+    found |= {f"prepared.{name}": dtype for name, dtype in PREPARED_ARRAYS}
+    return found
 
 
-def _array(folder: Path, name: str, files: dict[str, Any], dtype: type) -> np.ndarray:
-    path = _checked(folder, f"{name}.npy", files)
-    array = np.load(path, mmap_mode="r", allow_pickle=False)
-    if array.ndim != 1 or array.dtype != np.dtype(dtype):
-        raise StoreError(f"{name} has the wrong shape or type")
-    # a plain array (not a memmap subclass) with numpy's own dtype object
-    native: np.ndarray = np.asarray(array).view(np.dtype(dtype).type)
-    return native
-
-
-def _matrix(folder: Path, name: str, files: dict[str, Any], terms: Any, rows: int) -> TermMatrix:
-    indptr, term_ids, tfs = (
-        _array(folder, f"{name}.{part}", files, dtype) for part, dtype in _ARRAYS
-    )
+def _matrix(data: DataFolder, name: str, terms: Any, rows: int) -> TermMatrix:
+    indptr, term_ids, tfs = (data.array(f"{name}.{part}", dtype) for part, dtype in _ARRAYS)
     vocabulary = decode_terms(terms, f"the terms of {name}")
-    if len(indptr) != rows + 1 or indptr[0] != 0 or indptr[-1] != len(term_ids):
-        raise StoreError(f"{name} has the wrong number of entries")
-    if len(tfs) != len(term_ids) or (len(indptr) > 1 and np.any(np.diff(indptr) < 0)):
+    pointer_of(indptr, rows, len(term_ids.array), name)
+    if len(tfs.array) != len(term_ids.array):
         raise StoreError(f"{name} has entries out of order")
-    if len(term_ids) and (term_ids.min() < 0 or term_ids.max() >= len(vocabulary)):
+    if not term_ids.within(0, len(vocabulary)):
         raise StoreError(f"{name} names a term it does not have")
-    if len(tfs) and not (np.isfinite(tfs).all() and tfs.min() >= 0):
+    if not tfs.within(0, math.inf):
         raise StoreError(f"{name} holds a count that is not one")
     vocab = {term: n for n, term in enumerate(vocabulary)}
-    return TermMatrix(vocabulary, vocab, indptr, term_ids, tfs)
+    return TermMatrix(vocabulary, vocab, indptr.array, term_ids.array, tfs.array)
+
+
+def _articles(data: DataFolder, catalog: Catalog) -> Articles:
+    """The saved articles: the catalog at hand, each whole article decoded from the
+    memory-mapped file when first asked for."""
+    blob = data.array(BLOB, np.uint8).array
+    pointer = pointer_of(data.array(f"{BLOB}.ptr", np.int64), len(catalog), len(blob),
+                       "the articles")  # fmt: skip
+    ids = catalog.ids
+
+    def fetch(n: int) -> Article:
+        try:
+            article = decode_article(json.loads(blob[pointer[n] : pointer[n + 1]].tobytes()))
+        except (ValueError, UnicodeDecodeError) as exc:  # CodecError and JSON's too
+            raise StoreError(f"saved article {ids[n]!r} cannot be used ({exc})") from None
+        if article.id != ids[n]:
+            raise StoreError(f"saved article {ids[n]!r} is another's")
+        return article
+
+    return Articles(catalog, fetch)
+
+
+def _prepared(data: DataFolder, records: Any, parts: Parts) -> Prepared | None:
+    """What an index prepared from these parts, when it was saved with them and fits."""
+    if records is None:
+        return None
+    described = decode_prepared(records)
+    loaded = {name: data.array(f"prepared.{name}", dtype) for name, dtype in PREPARED_ARRAYS}
+    terms, docs = len(described.terms), len(parts.articles)
+    entries = len(loaded["post_docs"].array)
+    pointer_of(loaded["post_ptr"], terms, entries, "the postings")
+    sizes = {
+        "post_weights": entries,
+        "passage_terms": len(parts.passages.term_ids),
+        "passage_weights": len(parts.passages.term_ids),
+        "passage_idf": terms,
+        "collection": terms,
+        "text_lengths": docs,
+        "word_freqs": len(parts.words.terms),
+    }
+    if any(len(loaded[name].array) != size for name, size in sizes.items()):
+        raise StoreError("the prepared arrays do not fit the index")
+    ranges = {
+        "post_docs": (0, docs),
+        "post_weights": (0, math.inf),
+        "passage_terms": (-1, terms),
+        "passage_weights": (0, math.inf),
+        "passage_idf": (0, math.inf),
+        "collection": (0, math.inf),
+        "text_lengths": (0, math.inf),
+        "word_freqs": (0, docs + 1),
+    }
+    if not all(loaded[name].within(low, high) for name, (low, high) in ranges.items()):
+        raise StoreError("the prepared arrays hold values an index cannot")
+    arrays = {name: found.array for name, found in loaded.items()}
+    return Prepared(described.key, described.terms, **arrays)
+
+
+def _stamps(data: DataFolder, paths: Any) -> dict[str, FileStamp]:
+    """The stamp of every file the parts came from (see :func:`bot.index.assemble.stamp_files`)."""
+    stamped = decode_terms(paths, "the stamped files")
+    columns = [data.array(name, dtype) for name, dtype in _STAMPS]
+    if any(len(column.array) != len(stamped) for column in columns):
+        raise StoreError("the stamps do not fit the files")
+    if not columns[0].within(0, math.inf):
+        raise StoreError("a file's size is not one")
+    values = zip(*(column.array.tolist() for column in columns), strict=True)
+    return dict(zip(stamped, values, strict=True))
 
 
 def _read(path: Path, key: str) -> Parts:
@@ -218,32 +369,38 @@ def _read(path: Path, key: str) -> Parts:
     if manifest.get("key") != key:
         raise StoreError("made with other settings")
     folder, files = path.parent / manifest["data"], manifest["files"]
-    with _checked(folder, RECORDS, files).open("rb") as handle:
-        records = json.loads(handle.read().decode("utf-8"))
+    pool = ThreadPoolExecutor(SCAN_THREADS, thread_name_prefix="index-check")
+    try:
+        return _parts(DataFolder(folder, files, _dtypes(), pool), key)
+    finally:
+        pool.shutdown(cancel_futures=True)  # after a failure, checks not begun are not made
+
+
+def _parts(data: DataFolder, key: str) -> Parts:
+    records = json.loads(checked_bytes(data.folder, RECORDS, data.files).decode("utf-8"))
     if not isinstance(records, dict) or not isinstance(records.get("terms"), dict):
         raise StoreError("the records are not an index's")
-    articles = tuple(decode_article(a) for a in records.get("articles", None) or [])
-    if [a.id for a in articles] != sorted(a.id for a in articles):
-        raise StoreError("the articles are out of order")
+    articles = _articles(data, decode_catalog(records.get("catalog")))
     terms = records["terms"]
     docs = len(articles)
-    matrices = {
-        name: _matrix(folder, name, files, terms.get(name), docs) for name in _MATRICES[:-1]
-    }
-    pointer = _array(folder, "passage_ptr", files, np.int64)
-    if len(pointer) != docs + 1 or pointer[0] != 0 or np.any(np.diff(pointer) < 0):
+    matrices = {name: _matrix(data, name, terms.get(name), docs) for name in _MATRICES[:-1]}
+    pointer = data.array("passage_ptr", np.int64)
+    if len(pointer.array) != docs + 1 or pointer.array[0] != 0:
         raise StoreError("the passages do not fit the articles")
-    passages = _matrix(folder, "passages", files, terms.get("passages"), int(pointer[-1]))
-    return Parts(
+    passage_rows = int(pointer.array[-1])
+    pointer_of(pointer, docs, passage_rows, "the passages")
+    passages = _matrix(data, "passages", terms.get("passages"), passage_rows)
+    parts = Parts(
         key=key,
-        stamps=decode_stamps(records.get("stamps")),
+        stamps=_stamps(data, records.get("stamped")),
         articles=articles,
         skipped=decode_skipped(records.get("skipped")),
         fields={name: matrices[name] for name in STORED_FIELDS},
         words=matrices["words"],
         passages=passages,
-        passage_ptr=pointer,
+        passage_ptr=pointer.array,
     )
+    return dataclasses.replace(parts, prepared=_prepared(data, records.get("prepared"), parts))
 
 
 def load(path: Path, key: str) -> Parts | None:

@@ -118,7 +118,7 @@ def test_undated_articles_fail_date_filters() -> None:
 
 
 def test_facets_list_topics_and_sources_most_common_first(seeds_index: Index) -> None:
-    found = facets(seeds_index.articles)
+    found = facets(seeds_index.catalog)
     assert found.topics[:2] == ("AI", "AI in Autos")
     assert "TechCrunch" in found.sources
 

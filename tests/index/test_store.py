@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -18,10 +19,11 @@ from bot.app import build_service
 from bot.corpus.loader import LoadOptions, load_file
 from bot.index import assemble, store
 from bot.index.engine import SparseEngine
+from bot.index.passages import PassageScorer
 from bot.model import Article
-from bot.paths import checksum
-from bot.service import build_snapshot
+from bot.paths import file_crc
 from bot.settings import Settings, load_settings
+from bot.snapshot import build_snapshot
 from bot.text.analysis import analyze
 from tests.conftest import SEEDS
 
@@ -58,8 +60,9 @@ def test_a_second_start_reads_no_file(tmp_path: Path, reads: list[str]) -> None:
     first = build_snapshot(settings)
     assert len(reads) == 5
     cached = sorted(p.name for p in (tmp_path / "index").iterdir())
-    assert len(cached) == 2 and cached[1].startswith("index-") and cached[1].endswith(".json")
+    assert len(cached) == 3 and cached[1].startswith("index-") and cached[1].endswith(".json")
     assert cached[0].startswith(cached[1].removesuffix(".json") + ".d-")
+    assert cached[2] == cached[1].removesuffix(".json") + ".note"  # the confidence bar
     reads.clear()
     second = build_snapshot(settings)
     assert reads == []
@@ -149,24 +152,73 @@ def test_a_damaged_data_file_is_never_loaded(
     assert store.load(manifest, key + "x") is None  # other settings
 
 
-def test_a_manifest_that_checks_out_with_arrays_that_cannot_be_an_index(tmp_path: Path) -> None:
+def _rewrite(manifest: Path, path: Path, content: bytes) -> None:
+    """Replace a data file and list it in the manifest with a matching size and checksum
+    (a crafted index, not a damaged one)."""
+    path.unlink()
+    path.write_bytes(content)
+    saved = json.loads(manifest.read_text())
+    saved["files"][path.name] = {"bytes": len(content), "crc32": file_crc(path)}
+    manifest.write_text(json.dumps(saved))
+
+
+def _npy(array: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    np.save(out, array, allow_pickle=False)
+    return out.getvalue()
+
+
+def _changed(name: str, data: Path) -> bytes:
+    if name == "records.json":  # the articles' ids out of order
+        records = json.loads((data / name).read_text())
+        records["catalog"]["ids"].reverse()
+        return json.dumps(records).encode()
+    bad = np.load(data / name).copy()
+    bad[0] = 10**6  # past the vocabulary, or past the articles
+    return _npy(bad)
+
+
+@pytest.mark.parametrize(
+    "name", ["title.term_ids.npy", "prepared.post_docs.npy", "prepared.passage_terms.npy",
+             "records.json"],
+)  # fmt: skip
+def test_a_manifest_that_checks_out_with_arrays_that_cannot_be_an_index(
+    tmp_path: Path, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
     settings = make_settings(tmp_path)
     parts = build_snapshot(settings).parts
     manifest, data = _saved(tmp_path)
-    # a term id past the vocabulary, written with a matching checksum: still refused
-    bad = np.load(data / "title.term_ids.npy").copy()
-    bad[0] = 10**6
-    (data / "title.term_ids.npy").unlink()
-    np.save(data / "title.term_ids.npy", bad)
+    _rewrite(manifest, data / "title.tfs.npy", (data / "title.tfs.npy").read_bytes())
+    assert store.load(manifest, parts.key) is not None  # rewritten as it was: still fine
+    _rewrite(manifest, data / name, _changed(name, data))
+    with caplog.at_level(logging.WARNING):
+        assert store.load(manifest, parts.key) is None
+    assert "checksum" not in caplog.text  # refused for what it holds
     saved = json.loads(manifest.read_text())
-    entry = saved["files"]["title.term_ids.npy"]
-    entry["bytes"] = (data / "title.term_ids.npy").stat().st_size
-    entry["blake2b"] = checksum(data / "title.term_ids.npy")
-    manifest.write_text(json.dumps(saved))
-    assert store.load(manifest, parts.key) is None
     saved["data"] = "../elsewhere"  # a data folder outside the cache
     manifest.write_text(json.dumps(saved))
     assert store.load(manifest, parts.key) is None
+
+
+def test_a_crafted_article_is_refused_when_it_is_read(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    parts = build_snapshot(settings).parts
+    manifest, data = _saved(tmp_path)
+    blob = np.load(data / "articles.npy")
+    pointer = np.load(data / "articles.ptr.npy")
+    first = json.loads(blob[pointer[0] : pointer[1]].tobytes())
+    first["sections"] = [["Heading", "heading", 2, 0, 10**9]]  # past the article's end
+    records = [json.dumps(first).encode()] + [
+        blob[pointer[n] : pointer[n + 1]].tobytes() for n in range(1, len(pointer) - 1)
+    ]
+    starts = np.cumsum([0] + [len(r) for r in records]).astype(np.int64)
+    _rewrite(manifest, data / "articles.npy", _npy(np.frombuffer(b"".join(records), np.uint8)))
+    _rewrite(manifest, data / "articles.ptr.npy", _npy(starts))
+    loaded = store.load(manifest, parts.key)
+    assert loaded is not None  # articles are decoded, and checked, when read
+    assert loaded.articles[1] == parts.articles[1]
+    with pytest.raises(store.StoreError, match="cannot be used"):
+        loaded.articles[0]
 
 
 def test_a_pickle_in_the_cache_folder_is_never_unpickled(tmp_path: Path) -> None:
@@ -230,7 +282,8 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path: Path) -> None:
         os.utime(path, (old, old))
     store.clean_up(manifest, older_than=store.STALE_SECONDS)
     left = sorted(p.name for p in folder.iterdir())
-    assert len(left) == 2 and left[1].endswith(".json") and ".d-" in left[0]
+    assert len(left) == 3 and left[1].endswith(".json") and ".d-" in left[0]
+    assert left[2].endswith(".note")  # the confidence answers need, kept beside the index
     assert store.load(manifest, build_snapshot(settings).parts.key) is not None
 
 
@@ -263,7 +316,7 @@ def test_worker_processes_give_the_same_parts(
     monkeypatch.setattr(assemble, "PARALLEL_FROM", 1)
     monkeypatch.setattr(assemble, "CHUNK", 7)
     parallel = assemble.assemble(corpus, options, key, None, workers=2)
-    assert parallel.articles == serial.articles
+    assert list(parallel.articles) == list(serial.articles)
     assert parallel.skipped == serial.skipped and len(serial.skipped) == 1
     assert parallel.fields.keys() == serial.fields.keys()
     for name, matrix in serial.fields.items():
@@ -348,8 +401,76 @@ def test_randomly_damaged_saved_indexes_are_never_served(tmp_path: Path) -> None
         path.write_bytes(bytes(raw))
         loaded = store.load(manifest, reference.key)
         if loaded is not None:  # only when the damage is in what the checksums skip
-            assert loaded.articles == reference.articles
+            assert list(loaded.articles) == list(reference.articles)
             for name, matrix in reference.fields.items():
                 assert (loaded.fields[name].tfs == matrix.tfs).all()
         path.write_bytes(pristine[path])
     assert store.load(manifest, reference.key) is not None
+
+
+def test_a_touched_file_is_not_read_again_and_a_settled_one_not_even_digested(
+    tmp_path: Path, reads: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(assemble, "SETTLED_NS", 0)  # every status-change time is trusted
+    settings = make_settings(tmp_path)
+    first = build_snapshot(settings)
+    digests: list[Path] = []
+    real = assemble.content_digest
+
+    def counting(path: Path, limit: int) -> int:
+        digests.append(path)
+        return real(path, limit)
+
+    monkeypatch.setattr(assemble, "content_digest", counting)
+    reads.clear()
+    second = build_snapshot(settings, first)
+    assert reads == [] and digests == []  # nothing changed: no file opened at all
+    touched = sorted(settings.corpus_dir.iterdir())[0]
+    os.utime(touched, ns=(10**18, 10**18))  # new times, same content
+    third = build_snapshot(settings, second)
+    assert reads == [] and [p.name for p in digests] == [touched.name]
+    assert third.version == second.version  # the same content is the same index
+
+
+def test_a_second_start_prepares_nothing_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = make_settings(tmp_path)
+    first = build_snapshot(settings)
+    asked: list[str] = []
+
+    def refused(*_args: object) -> None:
+        asked.append("computed again")
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr("bot.snapshot.bar_for", refused)
+    monkeypatch.setattr(SparseEngine, "__init__", refused)
+    monkeypatch.setattr(PassageScorer, "__init__", refused)
+    second = build_snapshot(settings)
+    assert asked == []  # postings, passage weights and the confidence bar all saved
+    assert second.bar == first.bar and second.version == first.version
+    terms = list(first.index.parse("dojo supercomputer").terms)
+    assert np.array_equal(first.index.scores(terms), second.index.scores(terms))
+
+
+async def test_the_bot_answers_from_the_saved_index_then_reads_what_changed(
+    tmp_path: Path, reads: list[str]
+) -> None:
+    settings = make_settings(tmp_path)
+    await build_service(settings).start()
+    added = settings.corpus_dir / "gizmo.md"
+    added.write_text("# Gizmo\n\nThe gizmo is a tan widget for frobnicating.\n")  # while down
+    reads.clear()
+    service = build_service(settings)
+    report = await service.start(fresh=False)
+    assert report.documents == 5 and reads == []  # answering at once, from the saved index
+    checked = await service.reindex()  # the check begun by the start
+    assert checked.added == ("gizmo.md",) and reads == ["gizmo.md"]
+    answer = await service.ask("what is a gizmo")
+    assert answer.results[0].article.id == "gizmo.md"
+
+
+async def test_a_fresh_start_without_a_saved_index_builds_one(tmp_path: Path) -> None:
+    service = build_service(make_settings(tmp_path))
+    report = await service.start(fresh=False)  # nothing saved yet: built as usual
+    assert report.documents == 5 and report.ok
