@@ -10,6 +10,7 @@ import contextlib
 import hashlib
 import json
 import os
+import tempfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -62,6 +63,18 @@ def file_crc(path: Path) -> int:
         while chunk := handle.read(1 << 22):
             crc = zlib.crc32(chunk, crc)
     return crc
+
+
+def replace_json(path: Path, value: Any) -> None:
+    """Write ``value`` as JSON to ``path`` in one rename (owner-only)."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(value, out)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def read_manifest(path: Path, limit: int, error: type[Exception]) -> Any:

@@ -9,7 +9,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.answer.abstain import MODEL_FILE, SEMANTIC_MODEL_FILE, offtopic_questions
@@ -110,7 +110,20 @@ def build_snapshot(
         corpus.root, corpus.options, key, prior, workers,
         lambda n, t: tell(BuildProgress("reading", n, t)),
     )  # fmt: skip
+    if previous is not None and parts is previous.parts and _complete(previous, settings):
+        # nothing changed: the same index, not a second one beside it while it is built
+        return replace(previous, built_at=time.time(), build_ms=_ms_since(started))
     return _snapshot(settings, corpus, parts, prior, previous, tell, started)
+
+
+def _complete(snapshot: Snapshot, settings: Settings) -> bool:
+    """Whether a snapshot has every stage the settings ask for (the semantic stage is
+    missing when its model could not be loaded, and a reindex tries again)."""
+    return snapshot.semantic is not None or not settings.semantic.enabled
+
+
+def _ms_since(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
 
 
 def saved_snapshot(settings: Settings) -> Snapshot | None:
@@ -162,7 +175,7 @@ def _snapshot(
         skipped=parts.skipped,
         parts=parts,
         facets=facets(index.catalog),
-        build_ms=(time.perf_counter() - started) * 1000,
+        build_ms=_ms_since(started),
         bar=bar,
         semantic=semantic,
     )

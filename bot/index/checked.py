@@ -10,11 +10,12 @@ import contextlib
 import math
 import mmap
 import os
+import weakref
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -46,11 +47,14 @@ def checked_bytes(folder: Path, name: str, files: dict[str, Any]) -> bytes:
     return raw
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
-    """A saved array (memory-mapped), with its smallest and largest value."""
+Values = TypeVar("Values", np.ndarray, "OnDisk")
 
-    array: np.ndarray
+
+@dataclass(frozen=True, slots=True)
+class Loaded(Generic[Values]):
+    """A saved array (memory-mapped, or left on disk), with its least and greatest value."""
+
+    array: Values
     low: float
     high: float
 
@@ -85,10 +89,23 @@ class DataFolder:
             raise StoreError(f"{name}.npy does not match its checksum")
         return path, low, high
 
-    def array(self, name: str, dtype: type) -> Loaded:
+    def array(self, name: str, dtype: type) -> Loaded[np.ndarray]:
         """A listed ``.npy`` file, checked against its size and checksum in one streamed
         pass that also finds its smallest and largest value (read in blocks, not through
         the memory map, so checking does not make the whole file resident), then mapped."""
+        _path, low, high, array = self._mapped(name, dtype)
+        _random_access(array)
+        # a plain array (not a memmap subclass) with numpy's own dtype object
+        native: np.ndarray = np.asarray(array).view(np.dtype(dtype).type)
+        return Loaded(native, low, high)
+
+    def on_disk(self, name: str, dtype: type) -> Loaded[OnDisk]:
+        """:meth:`array`, left on disk: for a large array read at random."""
+        path, low, high, array = self._mapped(name, dtype)
+        found = OnDisk(path, int(array.offset), np.dtype(dtype), len(array))
+        return Loaded(found, low, high)
+
+    def _mapped(self, name: str, dtype: type) -> tuple[Path, float, float, np.memmap[Any, Any]]:
         scan = self._scans.get(name)
         if scan is None or self.dtypes.get(name) is not dtype:
             raise StoreError(f"{name}.npy is missing")
@@ -96,10 +113,39 @@ class DataFolder:
         array = np.load(path, mmap_mode="r", allow_pickle=False)  # the header we wrote
         if array.ndim != 1 or array.dtype != np.dtype(dtype):
             raise StoreError(f"{name} has the wrong shape or type")
-        _random_access(array)
-        # a plain array (not a memmap subclass) with numpy's own dtype object
-        native: np.ndarray = np.asarray(array).view(np.dtype(dtype).type)
-        return Loaded(native, low, high)
+        return path, low, high, array
+
+
+class OnDisk:
+    """A checked 1-D array left on disk and read a stretch at a time (``pread``): only
+    what is read is held. A memory map read at random would hold far more: the kernel
+    maps each page's cached neighbours with it (64 KB for every 4 KB read)."""
+
+    def __init__(self, path: Path, offset: int, dtype: np.dtype[Any], length: int) -> None:
+        """The ``length`` values of ``dtype`` from byte ``offset`` of ``path`` (kept open:
+        a later save may remove the file, and this one stays readable)."""
+        self._fd = os.open(path, os.O_RDONLY)
+        weakref.finalize(self, os.close, self._fd)
+        self._offset, self.dtype, self._length = offset, dtype, length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, at: slice, /) -> np.ndarray:
+        start, stop, step = at.indices(self._length)
+        if step != 1:
+            raise ValueError("only whole stretches are read")
+        if stop <= start:
+            return np.zeros(0, self.dtype)
+        size = self.dtype.itemsize
+        raw = os.pread(self._fd, (stop - start) * size, self._offset + start * size)
+        if len(raw) != (stop - start) * size:
+            raise StoreError("a saved array was cut short")
+        return np.frombuffer(raw, self.dtype)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        whole = self[:]
+        return whole if dtype is None else whole.astype(dtype)
 
 
 def _random_access(array: np.ndarray) -> None:
@@ -137,9 +183,9 @@ def _scan(path: Path, dtype: np.dtype[Any]) -> tuple[int, float, float]:
     return crc, low, high
 
 
-def pointer_of(loaded: Loaded, rows: int, entries: int, what: str) -> np.ndarray:
+def pointer_of(loaded: Loaded[np.ndarray], rows: int, entries: int, what: str) -> np.ndarray:
     """A CSR pointer: ``rows + 1`` offsets from 0 to ``entries``, never decreasing."""
-    pointer = loaded.array
+    pointer: np.ndarray = loaded.array
     if len(pointer) != rows + 1 or pointer[0] != 0 or pointer[-1] != entries:
         raise StoreError(f"{what} has the wrong number of entries")
     if len(pointer) > 1 and np.any(np.diff(pointer) < 0):

@@ -11,14 +11,15 @@ Pure and synchronous.
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
 
 from bot.index.matrix import TermMatrix
+from bot.index.parts import Stretches
 
 # In corpora this large, terms in at least this share of documents also get a dense vector.
 DENSE_FROM_DOCUMENTS = 20_000
@@ -122,8 +123,8 @@ class SparseEngine:
         cls,
         terms: tuple[str, ...],
         pointer: np.ndarray,
-        docs: np.ndarray,
-        weights: np.ndarray,
+        docs: Stretches,
+        weights: Stretches,
         documents: int,
     ) -> SparseEngine:
         """An engine from postings computed before (:attr:`post_ptr`, :attr:`post_docs`
@@ -136,20 +137,19 @@ class SparseEngine:
         self,
         terms: tuple[str, ...],
         pointer: np.ndarray,
-        docs: np.ndarray,
-        weights: np.ndarray,
+        docs: Stretches,
+        weights: Stretches,
         documents: int,
     ) -> None:
         self.documents = documents
         self.terms = terms
         self.vocab = {term: n for n, term in enumerate(terms)}
         self.post_ptr, self.post_docs, self.post_weights = pointer, docs, weights
+        self._postings_of = lru_cache(maxsize=POSTINGS_KEPT)(self._read_postings)
+        self._ptr_view = pointer.data  # Python ints without a numpy call per look-up
         self.df = np.diff(pointer)
         self.idf = bm25_idf(self.df, documents).astype(np.float32)
-        self._docs_view = docs.data  # a memoryview: Python ints without numpy calls
         self.dense = self._dense_vectors()
-        # memoryviews give Python numbers without a numpy call per look-up
-        self._ptr_view = pointer.data
         self._dense_views = {term_id: vector.data for term_id, vector in self.dense.items()}
 
     @classmethod
@@ -173,8 +173,8 @@ class SparseEngine:
         dense: dict[int, np.ndarray] = {}
         for term_id in np.flatnonzero(lengths >= DENSE_SHARE * self.documents).tolist():
             vector = np.zeros(self.documents, np.float32)
-            start, end = self.post_ptr[term_id], self.post_ptr[term_id + 1]
-            vector[self.post_docs[start:end]] = self.post_weights[start:end]
+            docs, weights = self._read_postings(term_id)
+            vector[docs] = weights
             dense[term_id] = vector
         return dense
 
@@ -188,9 +188,8 @@ class SparseEngine:
         for term_id, weight in ids.items():
             if term_id in self.dense:
                 continue
-            start, end = self.post_ptr[term_id], self.post_ptr[term_id + 1]
-            values = self.post_weights[start:end]
-            np.add.at(scores, self.post_docs[start:end], values if weight == 1 else values * weight)
+            docs, values = self.postings_of(term_id)
+            np.add.at(scores, docs, values if weight == 1 else values * weight)
         for term_id, weight in ids.items():
             if term_id in self.dense:
                 scores += self.dense[term_id] if weight == 1 else self.dense[term_id] * weight
@@ -208,28 +207,34 @@ class SparseEngine:
         return self.postings_of(term_id)
 
     def postings_of(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`postings` of a term by its id."""
-        start, end = self.post_ptr[term_id], self.post_ptr[term_id + 1]
+        """:meth:`postings` of a term by its id (the last few hundred read are kept:
+        a question asks for its terms' postings several times)."""
+        return self._postings_of(term_id)
+
+    def _read_postings(self, term_id: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self._ptr_view[term_id], self._ptr_view[term_id + 1]
         return self.post_docs[start:end], self.post_weights[start:end]
 
     def holds_each(self, docs: Sequence[int], term: str) -> list[bool]:
         """Whether each of ``docs`` holds ``term`` (a binary search of its postings,
-        which are sorted by document: a few docs, so no array round trip)."""
+        which are sorted by document)."""
         term_id = self.vocab.get(term)
         if term_id is None:
             return [False] * len(docs)
         if term_id in self._dense_views:  # a common term: its weight says it at once
             weights = self._dense_views[term_id]
             return [weights[doc] > 0 for doc in docs]
-        start, end = self._ptr_view[term_id], self._ptr_view[term_id + 1]
-        postings = self._docs_view
-        found = []
-        for doc in docs:
-            at = bisect_left(postings, doc, start, end)
-            found.append(at < end and postings[at] == doc)
-        return found
+        found, _weights = self.postings_of(term_id)
+        if not len(found):
+            return [False] * len(docs)
+        wanted = np.asarray(docs, np.int64)
+        at = np.minimum(np.searchsorted(found, wanted), len(found) - 1)
+        held: list[bool] = (found[at] == wanted).tolist()
+        return held
 
 
+# Postings lists kept once read (a saved index's are read from disk).
+POSTINGS_KEPT = 256
 # Above this many candidates, a sample first narrows down where the best can be.
 SAMPLE_FROM = 20_000
 # The sample holds this many positions for each one wanted.

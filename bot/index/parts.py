@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -13,6 +14,17 @@ from bot.model import Skipped
 
 # size, modification time (ns), status-change time (ns; 0 when too recent to trust), digest
 FileStamp = tuple[int, int, int, int]
+
+
+class Stretches(Protocol):
+    """A 1-D array read a stretch at a time: a numpy array, or one left on disk
+    (:class:`bot.index.checked.OnDisk`)."""
+
+    def __getitem__(self, at: slice, /) -> np.ndarray:
+        """The values of a stretch (``[start:end]``), as a numpy array."""
+
+    def __len__(self) -> int:
+        """How many values."""
 
 
 # The arrays of a Prepared, as saved, and their types.
@@ -39,10 +51,10 @@ class Prepared:
     key: str
     terms: tuple[str, ...]  # the engine's vocabulary, by id
     post_ptr: np.ndarray  # int64: each term's first posting, and one past the last
-    post_docs: np.ndarray  # int32: documents ascending within a term
-    post_weights: np.ndarray  # float32: each posting's BM25F weight
-    passage_terms: np.ndarray  # int32: each passage entry's engine term id (-1: none)
-    passage_weights: np.ndarray  # float32: each passage entry's BM25 weight
+    post_docs: Stretches  # int32: documents ascending within a term
+    post_weights: Stretches  # float32: each posting's BM25F weight
+    passage_terms: Stretches  # int32: each passage entry's engine term id (-1: none)
+    passage_weights: Stretches  # float32: each passage entry's BM25 weight
     passage_idf: np.ndarray  # float32: each engine term's idf over passages
     collection: np.ndarray  # float64: each engine term's share of the corpus's prose
     text_lengths: np.ndarray  # float64: log(1 + words of excerpt and body) of each article

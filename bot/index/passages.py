@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.index.matrix import TermMatrix
+from bot.index.parts import Stretches
 from bot.model import Article, Section
 
 # About this many words a passage: a paragraph or a few short ones.
@@ -123,8 +124,8 @@ class PassageScorer:
         cls,
         indptr: np.ndarray,
         pointer: np.ndarray,
-        terms: np.ndarray,
-        weights: np.ndarray,
+        terms: Stretches,
+        weights: Stretches,
         passage_idf: np.ndarray,
     ) -> PassageScorer:
         """A scorer from weights computed before (:attr:`terms`, :attr:`weights` and
@@ -137,8 +138,8 @@ class PassageScorer:
         self,
         indptr: np.ndarray,
         pointer: np.ndarray,
-        terms: np.ndarray,
-        weights: np.ndarray,
+        terms: Stretches,
+        weights: Stretches,
         passage_idf: np.ndarray,
     ) -> None:
         self.indptr, self.pointer = indptr, pointer
@@ -173,13 +174,14 @@ class PassageScorer:
         found = np.flatnonzero(lookup[terms])
         if not len(found):
             return best, held
+        weights = np.concatenate([self.weights[piece] for piece in stretches])
         # back from a place in the stretches to its article, entry and passage
         starts = np.cumsum(sizes) - sizes
         doc = np.searchsorted(starts, found, side="right") - 1
         entry = found - starts[doc] + first[doc]
         passage = np.searchsorted(self.indptr, entry, side="right") - 1
         cuts = np.flatnonzero(np.concatenate(([True], passage[1:] != passage[:-1])))
-        sums = np.add.reduceat(self.weights[entry], cuts)
+        sums = np.add.reduceat(weights[found], cuts)
         np.maximum.at(best, doc[cuts], sums)
         if not held_too:
             return best, held

@@ -27,10 +27,8 @@ import io
 import json
 import logging
 import math
-import os
 import secrets
 import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -44,6 +42,7 @@ from bot.index.articles import Articles, Catalog
 from bot.index.checked import (
     SCAN_THREADS,
     DataFolder,
+    Loaded,
     checked_bytes,
     pointer_of,
 )
@@ -62,7 +61,7 @@ from bot.index.fields import STORED_FIELDS
 from bot.index.matrix import TermMatrix
 from bot.index.parts import PREPARED_ARRAYS, FileStamp, Parts, Prepared
 from bot.model import Article
-from bot.paths import file_crc, private_folder, private_open, read_manifest
+from bot.paths import file_crc, private_folder, private_open, read_manifest, replace_json
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +73,8 @@ ANALYZER_VERSION = 8
 MAX_MANIFEST_BYTES = 1_000_000
 RECORDS = "records.json"
 BLOB = "articles"  # articles.npy: every article's JSON, end to end
+# Prepared arrays that questions read a stretch at a time, here and there: left on disk.
+READ_AT_RANDOM = frozenset({"post_docs", "post_weights", "passage_terms", "passage_weights"})
 # A data folder or temporary file untouched this long is an old index or a killed
 # save's leftover (a younger one may be another process's or thread's save under way).
 STALE_SECONDS = 600.0
@@ -143,7 +144,7 @@ def _write_data(folder: Path, parts: Parts, prepared: Prepared | None) -> dict[s
     }
     arrays["passage_ptr"] = parts.passage_ptr
     if prepared is not None:
-        arrays |= {f"prepared.{name}": getattr(prepared, name) for name, _t in PREPARED_ARRAYS}
+        arrays |= {f"prepared.{name}": getattr(prepared, name)[:] for name, _t in PREPARED_ARRAYS}
     for name, array in arrays.items():
         files[f"{name}.npy"] = _write_array(folder, name, array)
     files |= _write_articles(folder, parts.articles)
@@ -183,23 +184,11 @@ def save(path: Path, parts: Parts, prepared: Prepared | None = None) -> None:
         files = _write_data(data, parts, prepared)
         manifest = {"magic": MAGIC, "format": FORMAT, "key": parts.key,
                     "data": data.name, "files": files}  # fmt: skip
-        _replace_json(path, manifest)
+        replace_json(path, manifest)
     except BaseException:
         shutil.rmtree(data, ignore_errors=True)
         raise
     clean_up(path, older_than=STALE_SECONDS)  # a fresh folder may be another save's
-
-
-def _replace_json(path: Path, value: Any) -> None:
-    """Write ``value`` as JSON to ``path`` in one rename (owner-only)."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(value, out)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _note_file(path: Path) -> Path:
@@ -210,7 +199,7 @@ def remember(path: Path, key: str, value: float) -> None:
     """Keep one number worked out from the index saved at ``path`` (the confidence its
     answers need), under a ``key`` naming everything it was worked out from."""
     try:
-        _replace_json(_note_file(path), {"key": key, "value": value})
+        replace_json(_note_file(path), {"key": key, "value": value})
     except OSError as exc:
         log.warning("cannot save %s: %s", _note_file(path), exc)
 
@@ -297,9 +286,9 @@ def _matrix(data: DataFolder, name: str, terms: Any, rows: int) -> TermMatrix:
 
 
 def _articles(data: DataFolder, catalog: Catalog) -> Articles:
-    """The saved articles: the catalog at hand, each whole article decoded from the
-    memory-mapped file when first asked for."""
-    blob = data.array(BLOB, np.uint8).array
+    """The saved articles: the catalog at hand, each whole article read from its file
+    and decoded when first asked for."""
+    blob = data.on_disk(BLOB, np.uint8).array
     pointer = pointer_of(data.array(f"{BLOB}.ptr", np.int64), len(catalog), len(blob),
                        "the articles")  # fmt: skip
     ids = catalog.ids
@@ -321,7 +310,10 @@ def _prepared(data: DataFolder, records: Any, parts: Parts) -> Prepared | None:
     if records is None:
         return None
     described = decode_prepared(records)
-    loaded = {name: data.array(f"prepared.{name}", dtype) for name, dtype in PREPARED_ARRAYS}
+    loaded: dict[str, Loaded[Any]] = {
+        name: (data.on_disk if name in READ_AT_RANDOM else data.array)(f"prepared.{name}", dtype)
+        for name, dtype in PREPARED_ARRAYS
+    }
     terms, docs = len(described.terms), len(parts.articles)
     entries = len(loaded["post_docs"].array)
     pointer_of(loaded["post_ptr"], terms, entries, "the postings")

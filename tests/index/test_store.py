@@ -474,3 +474,13 @@ async def test_a_fresh_start_without_a_saved_index_builds_one(tmp_path: Path) ->
     service = build_service(make_settings(tmp_path))
     report = await service.start(fresh=False)  # nothing saved yet: built as usual
     assert report.documents == 5 and report.ok
+
+
+def test_a_reindex_that_finds_nothing_changed_keeps_the_index(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    first = build_snapshot(settings)
+    again = build_snapshot(settings, first)
+    assert again.index is first.index and again.version == first.version  # no second copy
+    (settings.corpus_dir / "gizmo.md").write_text("# Gizmo\n\nA tan widget.\n")
+    changed = build_snapshot(settings, again)
+    assert changed.index is not first.index and len(changed.index) == 6
