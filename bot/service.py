@@ -15,10 +15,11 @@ from typing import Protocol
 
 from bot.answer.build import Answer, build_answer
 from bot.errors import CorpusError, QuestionError
+from bot.index.checked import StoreError
 from bot.index.parts import Parts
 from bot.model import AskContext, BuildProgress, Filters, Skipped
 from bot.settings import Settings
-from bot.snapshot import Snapshot, answer_options, build_snapshot, saved_snapshot
+from bot.snapshot import Snapshot, answer_options, build_snapshot, discard_saved, saved_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -128,12 +129,13 @@ class Service:
             self._building = asyncio.create_task(self._rebuild())
         return await asyncio.shield(self._building)
 
-    async def _rebuild(self) -> ReindexReport:
+    async def _rebuild(self, start_over: bool = False) -> ReindexReport:
         started = time.perf_counter()
         self._progress = None
         old = self._snapshot
+        reuse = None if start_over else old  # start over: every file read again
         try:
-            new = await asyncio.to_thread(build_snapshot, self.settings, old, self._heard)
+            new = await asyncio.to_thread(build_snapshot, self.settings, reuse, self._heard)
         except CorpusError as exc:
             return self._failed(str(exc), started)
         except (OSError, ValueError, MemoryError) as exc:
@@ -214,15 +216,28 @@ class Service:
         """Answer a question from the current snapshot and record it in the query log."""
         snapshot = self.snapshot
         self.prepare_question(question)  # fail fast, on the loop, for empty questions
-        answer = await asyncio.to_thread(
-            self.answer_now,
-            question,
-            snapshot,
-            filters or Filters(),
-            k or self.settings.search.top_k,
-        )
+        try:
+            answer = await asyncio.to_thread(
+                self.answer_now,
+                question,
+                snapshot,
+                filters or Filters(),
+                k or self.settings.search.top_k,
+            )
+        except StoreError as exc:
+            raise self._damaged(exc) from None
         self._record(answer, context or AskContext())
         return answer
+
+    def _damaged(self, exc: StoreError) -> CorpusError:
+        """A saved article that does not check out, found while answering (its file
+        checked out when loaded, so it was made so): the saved index is set aside and
+        the corpus read again from its files, in the background."""
+        log.warning("%s: the saved index is set aside and built again from the files", exc)
+        discard_saved(self.settings)
+        if self._building is None or self._building.done():
+            self._building = asyncio.create_task(self._rebuild(start_over=True))
+        return CorpusError("the saved index is damaged and is being rebuilt; ask again shortly")
 
     def _record(self, answer: Answer, context: AskContext) -> None:
         if self.sink is None:

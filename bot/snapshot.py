@@ -139,6 +139,13 @@ def saved_snapshot(settings: Settings) -> Snapshot | None:
     return _snapshot(settings, corpus, parts, parts, None, lambda _progress: None, started)
 
 
+def discard_saved(settings: Settings) -> None:
+    """Set the corpus's saved index aside: the next build reads every file again."""
+    cache = _corpus(settings).cache
+    if cache is not None:
+        store.discard(cache)
+
+
 def _snapshot(
     settings: Settings,
     corpus: _Corpus,

@@ -21,6 +21,7 @@ owner-only.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import io
@@ -215,6 +216,14 @@ def recall(path: Path, key: str) -> float | None:
     if isinstance(value, float) and math.isfinite(value):
         return value
     return None
+
+
+def discard(path: Path) -> None:
+    """Remove the manifest ``path`` and its note: the index it named is no longer
+    loaded (its data folder goes with the next clean-up)."""
+    for named in (path, _note_file(path)):
+        with contextlib.suppress(OSError):
+            named.unlink()
 
 
 def clean_up(path: Path, older_than: float = 0.0) -> None:

@@ -17,7 +17,9 @@ import pytest
 import bot.index.assemble
 from bot.app import build_service
 from bot.corpus.loader import LoadOptions, load_file
+from bot.errors import CorpusError
 from bot.index import assemble, store
+from bot.index.checked import OnDisk
 from bot.index.engine import SparseEngine
 from bot.index.passages import PassageScorer
 from bot.model import Article
@@ -200,25 +202,56 @@ def test_a_manifest_that_checks_out_with_arrays_that_cannot_be_an_index(
     assert store.load(manifest, parts.key) is None
 
 
-def test_a_crafted_article_is_refused_when_it_is_read(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path)
-    parts = build_snapshot(settings).parts
+def _craft_articles(tmp_path: Path, which: range | None = None) -> Path:
+    """Give saved articles a section past their end, with matching checksums."""
     manifest, data = _saved(tmp_path)
     blob = np.load(data / "articles.npy")
     pointer = np.load(data / "articles.ptr.npy")
-    first = json.loads(blob[pointer[0] : pointer[1]].tobytes())
-    first["sections"] = [["Heading", "heading", 2, 0, 10**9]]  # past the article's end
-    records = [json.dumps(first).encode()] + [
-        blob[pointer[n] : pointer[n + 1]].tobytes() for n in range(1, len(pointer) - 1)
-    ]
+    records = []
+    for n in range(len(pointer) - 1):
+        record = blob[pointer[n] : pointer[n + 1]].tobytes()
+        if n in (which if which is not None else range(len(pointer) - 1)):
+            crafted = json.loads(record)
+            crafted["sections"] = [["Heading", "heading", 2, 0, 10**9]]  # past the end
+            record = json.dumps(crafted).encode()
+        records.append(record)
     starts = np.cumsum([0] + [len(r) for r in records]).astype(np.int64)
     _rewrite(manifest, data / "articles.npy", _npy(np.frombuffer(b"".join(records), np.uint8)))
     _rewrite(manifest, data / "articles.ptr.npy", _npy(starts))
+    return manifest
+
+
+def test_a_crafted_article_is_refused_when_it_is_read(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    parts = build_snapshot(settings).parts
+    manifest = _craft_articles(tmp_path, range(1))
     loaded = store.load(manifest, parts.key)
     assert loaded is not None  # articles are decoded, and checked, when read
     assert loaded.articles[1] == parts.articles[1]
     with pytest.raises(store.StoreError, match="cannot be used"):
         loaded.articles[0]
+
+
+async def test_an_answer_that_meets_a_crafted_article_sets_the_index_aside(
+    tmp_path: Path, reads: list[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path)
+    build_snapshot(settings)
+    _craft_articles(tmp_path)
+    service = build_service(settings)
+    await service.start(fresh=False)
+    await service.reindex()  # the files' check: nothing changed, the saved index kept
+    reads.clear()
+    with caplog.at_level(logging.WARNING), pytest.raises(CorpusError, match="being rebuilt"):
+        await service.ask("what is dojo")
+    assert "set aside" in caplog.text
+    rebuilt = await service.reindex()  # the rebuild from the files that the answer began
+    assert rebuilt.ok and len(reads) == 5
+    answer = await service.ask("what is dojo")
+    assert answer.results and answer.results[0].article.title
+    again = build_service(settings)
+    await again.start(fresh=False)  # the index saved by the rebuild is sound
+    assert (await again.ask("what is dojo")).results
 
 
 def test_a_pickle_in_the_cache_folder_is_never_unpickled(tmp_path: Path) -> None:
@@ -335,9 +368,10 @@ def test_a_loaded_index_uses_numpy_s_own_dtypes(tmp_path: Path) -> None:
     for matrix in loaded.fields.values():
         for array in (matrix.indptr, matrix.term_ids, matrix.tfs):
             assert array.dtype is np.dtype(array.dtype.type)
-    engine = SparseEngine.plain(loaded.fields["body"], 1.5, 0.75)
-    assert engine.post_weights.dtype is np.dtype(np.float32)
-    assert engine.post_docs.dtype is np.dtype(np.int32)
+    for engine in (SparseEngine.plain(loaded.fields["body"], 1.5, 0.75), loaded.engine):
+        docs, weights = engine.postings_of(0)  # the second's read from the saved file
+        assert weights.dtype is np.dtype(np.float32) and len(weights)
+        assert docs.dtype is np.dtype(np.int32)
 
 
 def test_an_edit_that_keeps_size_and_time_is_read_again(tmp_path: Path, reads: list[str]) -> None:
@@ -484,3 +518,19 @@ def test_a_reindex_that_finds_nothing_changed_keeps_the_index(tmp_path: Path) ->
     (settings.corpus_dir / "gizmo.md").write_text("# Gizmo\n\nA tan widget.\n")
     changed = build_snapshot(settings, again)
     assert changed.index is not first.index and len(changed.index) == 6
+
+
+def test_an_array_left_on_disk_reads_stretches_and_refuses_a_cut_file(tmp_path: Path) -> None:
+    path = tmp_path / "a.npy"
+    np.save(path, np.arange(10, dtype=np.int32))
+    offset = int(np.load(path, mmap_mode="r").offset)
+    found = OnDisk(path, offset, np.dtype(np.int32), 10)
+    assert found[2:5].tolist() == [2, 3, 4] and found[5:2].tolist() == [] and len(found) == 10
+    assert int(np.asarray(found).sum()) == 45
+    with pytest.raises(ValueError, match="whole stretches"):
+        found[::2]
+    with path.open("r+b") as handle:
+        handle.truncate(offset + 12)  # cut short after it was checked
+    assert found[0:3].tolist() == [0, 1, 2]
+    with pytest.raises(store.StoreError, match="cut short"):
+        found[0:10]
