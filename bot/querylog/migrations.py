@@ -87,19 +87,25 @@ class SchemaTooNew(sqlite3.DatabaseError):
 async def migrate(db: aiosqlite.Connection) -> int:
     """Bring the schema up to :data:`SCHEMA_VERSION`; returns the version found."""
     await db.execute("PRAGMA journal_mode = WAL")
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    found = int(row[0]) if row else 0
+    found = await _user_version(db)
     if found > SCHEMA_VERSION:
         raise SchemaTooNew(f"query log schema {found} is newer than this bot's {SCHEMA_VERSION}")
     for version in range(found, SCHEMA_VERSION):
         await db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in MIGRATIONS[version]:
-                await db.execute(statement)
-            await db.execute(f"PRAGMA user_version = {version + 1}")
+            # another process may have applied it between our look and our lock
+            if await _user_version(db) <= version:
+                for statement in MIGRATIONS[version]:
+                    await db.execute(statement)
+                await db.execute(f"PRAGMA user_version = {version + 1}")
             await db.commit()
         except BaseException:
             await db.rollback()
             raise
     return found
+
+
+async def _user_version(db: aiosqlite.Connection) -> int:
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+from pathlib import Path
+
+import aiosqlite
 
 from bot.app import build_service
 from bot.model import AskContext
-from bot.querylog.migrations import SCHEMA_VERSION
+from bot.querylog.migrations import SCHEMA_VERSION, migrate
 from bot.querylog.privacy import UserKeys
 from bot.querylog.stats import read_stats
 from bot.querylog.writer import QueryLog
@@ -83,3 +87,20 @@ async def test_stats_summarise_the_log(settings: Settings) -> None:
     assert [count for _q, count in stats.top_unanswered] == [2]
     assert stats.latency_p50 is not None and stats.latency_p95 is not None
     assert stats.latency_p50 <= stats.latency_p95
+
+
+async def test_two_connections_migrating_a_new_file_at_once_both_succeed(tmp_path: Path) -> None:
+    # each looks at the schema version before the other takes the write lock: the
+    # second must not apply what the first has just applied ("duplicate column")
+    path = tmp_path / "log.sqlite3"
+    connections = [await aiosqlite.connect(path, isolation_level=None) for _ in range(2)]
+    try:
+        for connection in connections:
+            await connection.execute("PRAGMA busy_timeout = 5000")
+        found = await asyncio.gather(*(migrate(connection) for connection in connections))
+    finally:
+        for connection in connections:
+            await connection.close()
+    assert found == [0, 0]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
