@@ -14,7 +14,6 @@ whenever the vectors change or anything does not check out.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import secrets
@@ -24,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.paths import checksum, private_folder, private_open, read_manifest
+from bot.paths import checksum, private_folder, private_open, read_manifest, replace_json
 
 log = logging.getLogger(__name__)
 
@@ -115,14 +114,7 @@ def save(path: Path, approximate: Approximate, key: str) -> None:
         "bytes": path.stat().st_size,
         "blake2b": checksum(path),
     }
-    written = sidecar.with_name(f"{sidecar.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with private_open(written) as out:
-            out.write(json.dumps(described).encode())
-        os.replace(written, sidecar)
-    except BaseException:
-        written.unlink(missing_ok=True)
-        raise
+    replace_json(sidecar, described)
 
 
 def load(path: Path, key: str, dimensions: int) -> Approximate | None:

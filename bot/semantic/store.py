@@ -13,11 +13,8 @@ Everything is owner-only.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
-import os
 import secrets
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from bot.index.store import STALE_SECONDS
-from bot.paths import checksum, private_folder, private_open, read_manifest
+from bot.paths import checksum, private_folder, private_open, read_manifest, replace_json
 
 log = logging.getLogger(__name__)
 
@@ -67,14 +64,7 @@ def save(path: Path, model: str, keys: list[str], rows: Rows) -> None:
             "blake2b": checksum(data),
             "articles": [[key, len(rows[key])] for key in keys],
         }
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(manifest, out)
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        replace_json(path, manifest)
     except BaseException:
         data.unlink(missing_ok=True)
         raise
