@@ -104,6 +104,22 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="This 
     def _needs_intent(self, settings: GuildSettings) -> bool:
         return bool(settings.auto_answer_channels) and not self.bot.intents.message_content
 
+    async def _toggle(
+        self,
+        interaction: discord.Interaction,
+        field: str,
+        channel: Channel,
+        enabled: bool,
+        done: str,
+    ) -> None:
+        """Add ``channel`` to the server's list ``field``, or take it off, and say ``done``."""
+        current = await self.bot.guild_settings(interaction.guild_id)
+        channels = _toggled(getattr(current, field), channel.id, enabled)
+        if channels is None:
+            await interaction.response.send_message(TOO_MANY, ephemeral=True)
+            return
+        await self._change(interaction, {field: channels}, done)
+
     @app_commands.command(name="answer-in", description="Answer in a channel, or stop")
     @app_commands.describe(
         channel="The channel (threads count with their channel)",
@@ -113,13 +129,8 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="This 
         self, interaction: discord.Interaction, channel: Channel, enabled: bool
     ) -> None:
         """Add a channel to the allow-list, or take it off."""
-        current = await self.bot.guild_settings(interaction.guild_id)
-        channels = _toggled(current.answer_channels, channel.id, enabled)
-        if channels is None:
-            await interaction.response.send_message(TOO_MANY, ephemeral=True)
-            return
         done = f"{'Answering' if enabled else 'Not answering'} in {channel.mention}."
-        await self._change(interaction, {"answer_channels": channels}, done)
+        await self._toggle(interaction, "answer_channels", channel, enabled, done)
 
     @app_commands.command(
         name="auto-answer", description="Answer questions in a channel without a mention"
@@ -132,15 +143,10 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="This 
         self, interaction: discord.Interaction, channel: Channel, enabled: bool
     ) -> None:
         """Turn auto-answer on or off for a channel."""
-        current = await self.bot.guild_settings(interaction.guild_id)
-        channels = _toggled(current.auto_answer_channels, channel.id, enabled)
-        if channels is None:
-            await interaction.response.send_message(TOO_MANY, ephemeral=True)
-            return
         done = f"Auto-answer {'on' if enabled else 'off'} in {channel.mention}."
         if enabled and not self.bot.intents.message_content:
             done += " " + NEEDS_INTENT
-        await self._change(interaction, {"auto_answer_channels": channels}, done)
+        await self._toggle(interaction, "auto_answer_channels", channel, enabled, done)
 
     @app_commands.command(name="admin-role", description="A role that may run admin commands")
     @app_commands.describe(role="The role (leave out to clear it)")
